@@ -1,0 +1,109 @@
+using System.Text.RegularExpressions;
+using MassTransit;
+using MassTransit.Saga;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Sagas.Contracts;
+using Sagas.Persistence;
+using Sagas.Steps;
+
+namespace Sagas;
+
+/// <summary>
+/// Configures a Sagas application: its contracts, sagas, step handlers, transport and stores. Obtained from
+/// <see cref="Microsoft.Extensions.DependencyInjection.SagasServiceCollectionExtensions.AddSagas"/>.
+/// </summary>
+public sealed partial class SagasBuilder
+{
+    private readonly List<Action<IBusRegistrationConfigurator>> _registrations = [];
+
+    internal SagasBuilder(IServiceCollection services)
+    {
+        Services = services;
+        Contracts = new ContractRegistry().AddStepContracts()
+            .Add(new StepTimerElapsedValidator())
+            .Add(new ResumeSagaValidator());
+    }
+
+    /// <summary>The service collection, for integrations.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>The contracts known to this application: every message on the bus must be one of them.</summary>
+    public ContractRegistry Contracts { get; }
+
+    /// <summary>
+    /// How the bus is created. Defaults to MassTransit's in-memory transport; a transport package
+    /// (for example Sagas.RabbitMq) replaces it. The callback must call the bus configuration delegate it is given
+    /// on its bus factory configurator before <c>ConfigureEndpoints</c>.
+    /// </summary>
+    internal Action<IBusRegistrationConfigurator, Action<IBusRegistrationContext, IBusFactoryConfigurator>> Transport { get; private set; }
+        = (x, configureBus) => x.UsingInMemory((context, cfg) =>
+        {
+            configureBus(context, cfg);
+            cfg.ConfigureEndpoints(context);
+        });
+
+    internal IReadOnlyList<Action<IBusRegistrationConfigurator>> Registrations => _registrations;
+
+    /// <summary>Registers contracts (with their validators).</summary>
+    public SagasBuilder AddContracts(Action<ContractRegistry> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        configure(Contracts);
+        return this;
+    }
+
+    /// <summary>Sets <see cref="SagasOptions"/>.</summary>
+    public SagasBuilder Configure(Action<SagasOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(configure);
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a step saga. Its state is kept in the configured <see cref="ISagaStore{TState}"/> (in memory unless
+    /// a persistence package replaces it) and it receives on the endpoint named after <typeparamref name="TState"/>.
+    /// </summary>
+    public SagasBuilder AddSaga<TMachine, TState>()
+        where TMachine : StepSagaStateMachine<TState>
+        where TState : StepSagaState, new()
+    {
+        Services.TryAddSingleton<ISagaStore<TState>, InMemorySagaStore<TState>>();
+        _registrations.Add(x => x.AddSagaStateMachine<TMachine, TState>().Repository(r =>
+        {
+            r.TryAddSingleton<StoreSagaRepository<TState>>();
+            r.TryAddSingleton<ISagaRepositoryContextFactory<TState>>(sp => sp.GetRequiredService<StoreSagaRepository<TState>>());
+            r.TryAddSingleton<IQuerySagaRepositoryContextFactory<TState>>(sp => sp.GetRequiredService<StoreSagaRepository<TState>>());
+            r.TryAddSingleton<ILoadSagaRepositoryContextFactory<TState>>(sp => sp.GetRequiredService<StoreSagaRepository<TState>>());
+        }));
+        return this;
+    }
+
+    /// <summary>
+    /// Runs <typeparamref name="THandler"/> in this process as the executor of <typeparamref name="TCommand"/>
+    /// (a step or a compensation), on an endpoint named after the command (e.g. <c>reserve-inventory</c>).
+    /// </summary>
+    public SagasBuilder AddStep<TCommand, TResult, THandler>()
+        where TCommand : class
+        where THandler : class, IStepHandler<TCommand, TResult>
+    {
+        Services.TryAddScoped<IStepHandler<TCommand, TResult>, THandler>();
+        var endpoint = KebabCase(typeof(TCommand).Name);
+        _registrations.Add(x => x.AddConsumer<StepConsumer<TCommand, TResult>>().Endpoint(e => e.Name = endpoint));
+        return this;
+    }
+
+    /// <summary>Replaces the transport; for transport packages.</summary>
+    public SagasBuilder UseTransport(Action<IBusRegistrationConfigurator, Action<IBusRegistrationContext, IBusFactoryConfigurator>> transport)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        Transport = transport;
+        return this;
+    }
+
+    internal static string KebabCase(string name) => KebabPattern().Replace(name, "-$1").ToLowerInvariant();
+
+    [GeneratedRegex("(?<!^)([A-Z])", RegexOptions.CultureInvariant)]
+    private static partial Regex KebabPattern();
+}

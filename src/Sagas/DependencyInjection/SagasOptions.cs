@@ -1,0 +1,30 @@
+namespace Sagas;
+
+/// <summary>Options of a Sagas application, validated at start.</summary>
+public sealed class SagasOptions
+{
+    /// <summary>
+    /// CloudEvents <c>source</c> of messages sent from outside any receive endpoint (e.g. from an API
+    /// controller). Messages sent while handling another use their endpoint's address. Default <c>/sagas</c>.
+    /// </summary>
+    public Uri Source { get; set; } = new("/sagas", UriKind.Relative);
+
+    /// <summary>How long an inbox record is kept; a duplicate older than this is no longer detected. Default 7 days.</summary>
+    public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often an event is re-run on fresh state after losing an optimistic-concurrency race before the message faults. Default 20.</summary>
+    public int MaxConcurrencyRetries { get; set; } = 20;
+
+    internal void Validate()
+    {
+        if (InboxRetention <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"SagasOptions.InboxRetention must be positive, got {InboxRetention}.");
+        }
+
+        if (MaxConcurrencyRetries < 1)
+        {
+            throw new InvalidOperationException($"SagasOptions.MaxConcurrencyRetries must be at least 1, got {MaxConcurrencyRetries}.");
+        }
+    }
+}

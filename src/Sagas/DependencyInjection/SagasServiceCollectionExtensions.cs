@@ -1,0 +1,81 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Sagas;
+using Sagas.CloudEvents;
+using Sagas.Contracts;
+using Sagas.DeadLetters;
+using Sagas.Inbox;
+using Sagas.Outbox;
+using Sagas.Persistence;
+using Sagas.Serialization;
+using Sagas.Steps;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>The Sagas entry point.</summary>
+public static class SagasServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds Sagas and a MassTransit bus configured for it: CloudEvents serialization, the inbox/outbox filter
+    /// around every consumer and saga, dead-lettering of rejected events, and the configured sagas and steps.
+    /// Call it once, with everything configured in <paramref name="configure"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Called a second time.</exception>
+    public static SagasBuilder AddSagas(this IServiceCollection services, Action<SagasBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        if (services.Any(d => d.ServiceType == typeof(SagasBuilder)))
+        {
+            throw new InvalidOperationException("AddSagas(...) was already called: configure all sagas, steps and contracts in one call.");
+        }
+
+        var builder = new SagasBuilder(services);
+        services.AddSingleton(builder);
+        services.AddOptions<SagasOptions>().Validate(o =>
+        {
+            o.Validate();
+            return true;
+        }).ValidateOnStart();
+
+        configure(builder);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(builder.Contracts);
+        services.TryAddSingleton(sp => new CloudEventConverter(sp.GetRequiredService<ContractRegistry>()));
+        services.TryAddSingleton(sp => new StepRuntime(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<CloudEventConverter>()));
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<SagasOptions>>().Value);
+        services.TryAddSingleton(sp => new CloudEventsMessageSerializer(
+            sp.GetRequiredService<CloudEventConverter>(),
+            sp.GetRequiredService<SagasOptions>().Source,
+            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new InMemoryMessageStore(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SagasOptions>().InboxRetention));
+        services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<InMemoryMessageStore>());
+        services.TryAddSingleton<IOutboxDispatcher, InMemoryOutboxDispatcher>();
+        services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
+        services.TryAddSingleton<DeadLetterObserver>();
+
+        services.AddMassTransit(x =>
+        {
+            x.SetKebabCaseEndpointNameFormatter();
+            foreach (var registration in builder.Registrations)
+            {
+                registration(x);
+            }
+
+            builder.Transport(x, ConfigureBus);
+        });
+        return builder;
+    }
+
+    private static void ConfigureBus(IBusRegistrationContext context, IBusFactoryConfigurator cfg)
+    {
+        var factory = new CloudEventsSerializerFactory(context.GetRequiredService<CloudEventsMessageSerializer>());
+        cfg.ClearSerialization();
+        cfg.AddSerializer(factory);
+        cfg.AddDeserializer(factory, isDefault: true);
+        cfg.UseConsumeFilter(typeof(InboxOutboxFilter<>), context);
+        cfg.ConnectReceiveObserver(context.GetRequiredService<DeadLetterObserver>());
+    }
+}

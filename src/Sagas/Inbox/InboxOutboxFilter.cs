@@ -1,0 +1,84 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Sagas.Diagnostics;
+using Sagas.Outbox;
+using Sagas.Persistence;
+using Sagas.Serialization;
+
+namespace Sagas.Inbox;
+
+/// <summary>
+/// Runs every consumer and saga of a Sagas bus inside a <see cref="MessageTransaction"/>: a message whose
+/// CloudEvents <c>source</c> + <c>id</c> the endpoint's inbox already holds is acknowledged with no effect;
+/// otherwise what the handler publishes or sends is captured, committed with the inbox record (and, for a
+/// saga, with its state) and only then handed to the <see cref="IOutboxDispatcher"/>.
+/// </summary>
+/// <remarks>
+/// Order of effects: commit, dispatch, acknowledge. A crash before the commit redelivers the message and
+/// nothing was stored; a crash after it redelivers the message, the inbox recognises it and the still
+/// undelivered outbox messages of that commit are dispatched again.
+/// </remarks>
+internal sealed partial class InboxOutboxFilter<TMessage>(
+    IMessageStore store,
+    IOutboxDispatcher dispatcher,
+    IServiceProvider services,
+    ILogger<InboxOutboxFilter<TMessage>> logger) : IFilter<ConsumeContext<TMessage>>
+    where TMessage : class
+{
+    public async Task Send(ConsumeContext<TMessage> context, IPipe<ConsumeContext<TMessage>> next)
+    {
+        var transaction = new MessageTransaction(InboxKeyOf(context));
+        if (await store.IsDuplicateAsync(transaction, context.CancellationToken).ConfigureAwait(false))
+        {
+            await RedeliverAsync(context, transaction).ConfigureAwait(false);
+            return;
+        }
+
+        var capture = new OutboxCaptureContext<TMessage>(context, transaction, services);
+        await next.Send(capture).ConfigureAwait(false);
+
+        if (transaction.IsDuplicate)
+        {
+            await RedeliverAsync(context, transaction).ConfigureAwait(false);
+            return;
+        }
+
+        if (!transaction.IsCommitted
+            && await store.CommitAsync(transaction, context.CancellationToken).ConfigureAwait(false) == CommitResult.Duplicate)
+        {
+            await RedeliverAsync(context, transaction).ConfigureAwait(false);
+            return;
+        }
+
+        if (transaction.Outgoing.Count > 0)
+        {
+            await dispatcher.DispatchAsync(transaction.Outgoing, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public void Probe(ProbeContext context) => context.CreateFilterScope("sagasInboxOutbox");
+
+    internal static InboxKey InboxKeyOf(ConsumeContext context)
+    {
+        var endpoint = context.ReceiveContext.InputAddress.AbsolutePath.Trim('/');
+        var source = context.Headers.Get<string>(CloudEventHeaders.Source);
+        var id = context.Headers.Get<string>(CloudEventHeaders.Id);
+        return source is null || id is null
+            ? new InboxKey(endpoint, context.SourceAddress?.ToString() ?? string.Empty, (context.MessageId ?? NewId.NextGuid()).ToString())
+            : new InboxKey(endpoint, source, id);
+    }
+
+    private async Task RedeliverAsync(ConsumeContext<TMessage> context, MessageTransaction transaction)
+    {
+        SagasDiagnostics.InboxDuplicates.Add(1);
+        LogDuplicate(logger, transaction.InboxKey.Id, transaction.InboxKey.Source, transaction.InboxKey.Endpoint);
+        var pending = await store.PendingAsync(transaction, context.CancellationToken).ConfigureAwait(false);
+        if (pending.Count > 0)
+        {
+            await dispatcher.DispatchAsync(pending, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Event {EventId} from {Source} was already handled at {Endpoint}; acknowledged with no effect")]
+    private static partial void LogDuplicate(ILogger logger, string eventId, string source, string endpoint);
+}

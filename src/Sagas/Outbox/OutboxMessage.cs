@@ -1,0 +1,29 @@
+namespace Sagas.Outbox;
+
+/// <summary>
+/// A message waiting in the outbox: committed together with the state change that produced it and
+/// delivered to the transport afterwards, at or after <see cref="DueTime"/> when it has one.
+/// </summary>
+public sealed record OutboxMessage
+{
+    /// <summary>The message id (also the CloudEvents <c>id</c>); deliveries of one message share it, so receivers can deduplicate.</summary>
+    public required Guid Id { get; init; }
+
+    /// <summary>Where to deliver: a queue address, or the publish address of the message type.</summary>
+    public required Uri Destination { get; init; }
+
+    /// <summary>The media type of <see cref="Body"/>, normally <c>application/cloudevents+json</c>.</summary>
+    public required string ContentType { get; init; }
+
+    /// <summary>The serialized message as it goes on the wire.</summary>
+    public required ReadOnlyMemory<byte> Body { get; init; }
+
+    /// <summary>The saga that produced the message, if any; delivery keeps order per saga.</summary>
+    public Guid? SagaId { get; init; }
+
+    /// <summary>When the message becomes deliverable; <see langword="null"/> means at once.</summary>
+    public DateTimeOffset? DueTime { get; init; }
+
+    /// <summary>Transport headers to set on delivery (besides what the body carries).</summary>
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+
+namespace Sagas.Persistence;
+
+/// <summary>
+/// Saga state in process memory with the semantics of a database: every load returns a private copy,
+/// every commit checks the version and stores a new copy together with the inbox record and the outgoing
+/// messages (in the shared <see cref="InMemoryMessageStore"/>).
+/// </summary>
+/// <typeparam name="TState">The saga state; it must round-trip through System.Text.Json.</typeparam>
+public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
+    where TState : class
+{
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.General);
+    private readonly Dictionary<Guid, (byte[] Json, int Version)> _sagas = [];
+    private readonly InMemoryMessageStore _messages;
+
+    /// <summary>Creates the store on the shared inbox/outbox.</summary>
+    public InMemorySagaStore(InMemoryMessageStore messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        _messages = messages;
+    }
+
+    /// <summary>Number of saga instances held.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_messages.SyncRoot)
+            {
+                return _sagas.Count;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<LoadedSaga<TState>?> LoadAsync(Guid sagaId, CancellationToken cancellationToken)
+    {
+        (byte[] Json, int Version) stored;
+        lock (_messages.SyncRoot)
+        {
+            if (!_sagas.TryGetValue(sagaId, out stored))
+            {
+                return ValueTask.FromResult<LoadedSaga<TState>?>(null);
+            }
+        }
+
+        var state = JsonSerializer.Deserialize<TState>(stored.Json, JsonOptions)!;
+        return ValueTask.FromResult<LoadedSaga<TState>?>(new LoadedSaga<TState>(state, stored.Version));
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<Guid>> QueryAsync(Func<TState, bool> predicate, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        List<(Guid Id, byte[] Json)> snapshot;
+        lock (_messages.SyncRoot)
+        {
+            snapshot = [.. _sagas.Select(s => (s.Key, s.Value.Json))];
+        }
+
+        IReadOnlyList<Guid> ids = [.. snapshot.Where(s => predicate(JsonSerializer.Deserialize<TState>(s.Json, JsonOptions)!)).Select(s => s.Id)];
+        return ValueTask.FromResult(ids);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<CommitResult> CommitAsync(Guid sagaId, TState state, int expectedVersion, MessageTransaction transaction, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(transaction);
+        var json = JsonSerializer.SerializeToUtf8Bytes(state, JsonOptions);
+        lock (_messages.SyncRoot)
+        {
+            if (_messages.ContainsInbox(transaction))
+            {
+                return ValueTask.FromResult(CommitResult.Duplicate);
+            }
+
+            var version = _sagas.TryGetValue(sagaId, out var stored) ? stored.Version : 0;
+            if (version != expectedVersion)
+            {
+                return ValueTask.FromResult(CommitResult.Conflict);
+            }
+
+            _messages.TryAddInbox(transaction);
+
+            _sagas[sagaId] = (json, version + 1);
+            _messages.ApplyOutbox(transaction);
+        }
+
+        transaction.MarkCommitted();
+        return ValueTask.FromResult(CommitResult.Committed);
+    }
+}

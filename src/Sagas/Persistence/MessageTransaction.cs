@@ -1,0 +1,91 @@
+using Sagas.Inbox;
+using Sagas.Outbox;
+
+namespace Sagas.Persistence;
+
+/// <summary>
+/// Everything that handling one incoming message changes, committed at once: the inbox record, the
+/// saga state (when a saga handled it), the outgoing messages and the cancelled schedules.
+/// </summary>
+/// <remarks>
+/// One instance exists per received message. Handlers add to it through the consume context
+/// (<c>Publish</c>/<c>Send</c> are captured) and through <see cref="Schedule"/> / <see cref="CancelScheduled"/>.
+/// When a saga update loses an optimistic-concurrency race the saga is run again against fresh state and
+/// <see cref="Reset"/> drops what the losing run produced.
+/// </remarks>
+public sealed class MessageTransaction
+{
+    private readonly List<OutboxMessage> _outgoing = [];
+    private readonly List<Guid> _cancelled = [];
+
+    /// <summary>Creates the transaction for one incoming message.</summary>
+    public MessageTransaction(InboxKey inboxKey)
+    {
+        InboxKey = inboxKey;
+    }
+
+    /// <summary>The incoming message's inbox record.</summary>
+    public InboxKey InboxKey { get; }
+
+    /// <summary>Messages to send once committed.</summary>
+    public IReadOnlyList<OutboxMessage> Outgoing => _outgoing;
+
+    /// <summary>Scheduled messages to withdraw (by <see cref="OutboxMessage.Id"/>) in the same commit.</summary>
+    public IReadOnlyList<Guid> Cancelled => _cancelled;
+
+    /// <summary>Whether the transaction has been committed (by a saga store, or by the inbox/outbox filter).</summary>
+    public bool IsCommitted { get; private set; }
+
+    /// <summary>Adds an outgoing message.</summary>
+    public void Add(OutboxMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ThrowIfCommitted();
+        _outgoing.Add(message);
+    }
+
+    /// <summary>Adds an outgoing message with a due time and returns its id, which <see cref="CancelScheduled"/> takes.</summary>
+    public Guid Schedule(OutboxMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.DueTime is null)
+        {
+            throw new ArgumentException("A scheduled message needs a DueTime.", nameof(message));
+        }
+
+        Add(message);
+        return message.Id;
+    }
+
+    /// <summary>Withdraws a message scheduled by an earlier transaction; a no-op when it was already delivered.</summary>
+    public void CancelScheduled(Guid messageId)
+    {
+        ThrowIfCommitted();
+        _cancelled.Add(messageId);
+    }
+
+    /// <summary>Drops everything added so far (the saga is about to run again against fresh state).</summary>
+    public void Reset()
+    {
+        ThrowIfCommitted();
+        _outgoing.Clear();
+        _cancelled.Clear();
+    }
+
+    /// <summary>Whether the commit found the inbox record already there: the message was a duplicate and nothing was stored.</summary>
+    public bool IsDuplicate { get; private set; }
+
+    /// <summary>Marks the transaction committed; called by the store that committed it.</summary>
+    public void MarkCommitted() => IsCommitted = true;
+
+    /// <summary>Marks the message a duplicate; called by the store whose commit found the inbox record.</summary>
+    public void MarkDuplicate() => IsDuplicate = true;
+
+    private void ThrowIfCommitted()
+    {
+        if (IsCommitted)
+        {
+            throw new InvalidOperationException($"The transaction of {InboxKey} is already committed; messages produced after the commit would be lost.");
+        }
+    }
+}

@@ -1,0 +1,160 @@
+using MassTransit;
+using MassTransit.Context;
+using MassTransit.Middleware;
+using MassTransit.Saga;
+using Sagas.Diagnostics;
+
+namespace Sagas.Persistence;
+
+/// <summary>
+/// MassTransit saga repository over an <see cref="ISagaStore{TState}"/>: loads a private copy of the saga,
+/// runs the state machine, and commits state, inbox record and outgoing messages together with an
+/// optimistic version check. A version conflict re-runs the event on fresh state (never a lost update).
+/// </summary>
+internal sealed class StoreSagaRepository<TState>(
+    ISagaStore<TState> store,
+    IEnumerable<ISagaCommitObserver<TState>> observers,
+    SagasOptions options) :
+    ISagaRepositoryContextFactory<TState>,
+    IQuerySagaRepositoryContextFactory<TState>,
+    ILoadSagaRepositoryContextFactory<TState>
+    where TState : class, ISaga
+{
+    private readonly ISagaCommitObserver<TState>[] _observers = [.. observers];
+
+    public async Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<TState, T>> next)
+        where T : class
+    {
+        var transaction = context.TryGetPayload<MessageTransaction>(out var tx)
+            ? tx
+            : throw new InvalidOperationException("No Sagas message transaction on this message: the saga must run behind the Sagas inbox/outbox filter (services.AddSagas).");
+        for (var attempt = 1; ; attempt++)
+        {
+            transaction.Reset();
+            var repositoryContext = new StoreSagaRepositoryContext<TState, T>(context, store, transaction, _observers);
+            try
+            {
+                await next.Send(repositoryContext).ConfigureAwait(false);
+                return;
+            }
+            catch (SagaVersionConflictException) when (attempt < options.MaxConcurrencyRetries)
+            {
+                SagasDiagnostics.ConcurrencyRetries.Add(1);
+            }
+        }
+    }
+
+    public async Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<TState> query, IPipe<SagaRepositoryQueryContext<TState, T>> next)
+        where T : class
+    {
+        var predicate = query.FilterExpression.Compile();
+        var ids = await store.QueryAsync(predicate, context.CancellationToken).ConfigureAwait(false);
+        await Send(context, Pipe.ExecuteAsync<SagaRepositoryContext<TState, T>>(repositoryContext =>
+            next.Send(new DefaultSagaRepositoryQueryContext<TState, T>(repositoryContext, [.. ids])))).ConfigureAwait(false);
+    }
+
+    public Task<T> Execute<T>(Func<QuerySagaRepositoryContext<TState>, Task<T>> asyncMethod, CancellationToken cancellationToken = default)
+        where T : class
+        => asyncMethod(new StoreQueryContext(store, cancellationToken));
+
+    public Task<T> Execute<T>(Func<LoadSagaRepositoryContext<TState>, Task<T>> asyncMethod, CancellationToken cancellationToken = default)
+        where T : class
+        => asyncMethod(new StoreQueryContext(store, cancellationToken));
+
+    public void Probe(ProbeContext context) => context.CreateScope("sagaRepository").Add("store", store.GetType().Name);
+
+    private sealed class StoreQueryContext(ISagaStore<TState> store, CancellationToken cancellationToken) :
+        BasePipeContext(cancellationToken), QuerySagaRepositoryContext<TState>, LoadSagaRepositoryContext<TState>
+    {
+        public async Task<SagaRepositoryQueryContext<TState>> Query(ISagaQuery<TState> query, CancellationToken cancellationToken = default)
+        {
+            var ids = await store.QueryAsync(query.FilterExpression.Compile(), cancellationToken).ConfigureAwait(false);
+            return new DefaultSagaRepositoryQueryContext<TState>(this, [.. ids]);
+        }
+
+        public async Task<TState> Load(Guid correlationId)
+            => (await store.LoadAsync(correlationId, CancellationToken).ConfigureAwait(false))?.State!;
+    }
+}
+
+/// <summary>The saga changed between load and commit.</summary>
+internal sealed class SagaVersionConflictException(Guid sagaId)
+    : Exception($"Saga {sagaId} was changed by another event since it was loaded.");
+
+/// <summary>One run of one message against one saga instance.</summary>
+internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
+    ConsumeContext<TMessage> context,
+    ISagaStore<TState> store,
+    MessageTransaction transaction,
+    ISagaCommitObserver<TState>[] observers) :
+    ConsumeContextScope<TMessage>(context), SagaRepositoryContext<TState, TMessage>
+    where TState : class, ISaga
+    where TMessage : class
+{
+    private readonly Dictionary<Guid, int> _versions = [];
+
+    public Task<SagaConsumeContext<TState, TMessage>> Add(TState instance)
+    {
+        _versions[instance.CorrelationId] = 0;
+        return CreateSagaConsumeContext(this, instance, SagaConsumeContextMode.Add);
+    }
+
+    public async Task<SagaConsumeContext<TState, TMessage>> Insert(TState instance)
+    {
+        if (await store.LoadAsync(instance.CorrelationId, CancellationToken).ConfigureAwait(false) is not null)
+        {
+            return null!; // exists: MassTransit loads it instead
+        }
+
+        _versions[instance.CorrelationId] = 0;
+        return await CreateSagaConsumeContext(this, instance, SagaConsumeContextMode.Insert).ConfigureAwait(false);
+    }
+
+    public async Task<SagaConsumeContext<TState, TMessage>> Load(Guid correlationId)
+    {
+        var loaded = await store.LoadAsync(correlationId, CancellationToken).ConfigureAwait(false);
+        if (loaded is null)
+        {
+            return null!;
+        }
+
+        _versions[correlationId] = loaded.Version;
+        return await CreateSagaConsumeContext(this, loaded.State, SagaConsumeContextMode.Load).ConfigureAwait(false);
+    }
+
+    public Task Save(SagaConsumeContext<TState> context) => CommitAsync(context.Saga);
+
+    public Task Update(SagaConsumeContext<TState> context) => CommitAsync(context.Saga);
+
+    // Sagas keep terminal instances so their outcome stays visible; a finalized saga is stored like any other.
+    public Task Delete(SagaConsumeContext<TState> context) => CommitAsync(context.Saga);
+
+    public Task Discard(SagaConsumeContext<TState> context) => Task.CompletedTask;
+
+    public Task Undo(SagaConsumeContext<TState> context) => Task.CompletedTask;
+
+    public Task<SagaConsumeContext<TState, T>> CreateSagaConsumeContext<T>(ConsumeContext<T> consumeContext, TState instance, SagaConsumeContextMode mode)
+        where T : class
+        => Task.FromResult<SagaConsumeContext<TState, T>>(new DefaultSagaConsumeContext<TState, T>(consumeContext, instance));
+
+    private async Task CommitAsync(TState state)
+    {
+        var id = state.CorrelationId;
+        var expected = _versions.GetValueOrDefault(id);
+        switch (await store.CommitAsync(id, state, expected, transaction, CancellationToken).ConfigureAwait(false))
+        {
+            case CommitResult.Committed:
+                foreach (var observer in observers)
+                {
+                    observer.OnCommitted(id, state);
+                }
+
+                break;
+            case CommitResult.Duplicate:
+                transaction.MarkDuplicate();
+                break;
+            case CommitResult.Conflict:
+                throw new SagaVersionConflictException(id);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Diagnostics.CodeAnalysis;
+using MassTransit;
+using MassTransit.Serialization;
+
+namespace Sagas.Serialization;
+
+/// <summary>
+/// MassTransit's System.Text.Json serializer context over a decoded CloudEvent: the contract instance is
+/// already deserialized and validated, so it is handed out as is.
+/// </summary>
+internal sealed class CloudEventSerializerContext(
+    MessageContext messageContext,
+    MessageEnvelope envelope,
+    string[] messageTypes,
+    object message,
+    Type? clrType)
+    : SystemTextJsonSerializerContext(
+        SystemTextJsonMessageSerializer.Instance,
+        SystemTextJsonMessageSerializer.Options,
+        CloudEventsMessageSerializer.CloudEventsContentType,
+        messageContext,
+        messageTypes,
+        envelope,
+        message)
+{
+    public override bool IsSupportedMessageType(Type messageType)
+        => clrType is null ? base.IsSupportedMessageType(messageType) : messageType.IsAssignableFrom(clrType);
+
+    public override bool TryGetMessage<T>(out T? message)
+        where T : class
+    {
+        if (clrType is not null)
+        {
+            message = _message as T;
+            return message is not null;
+        }
+
+        return base.TryGetMessage(out message);
+    }
+
+    public override bool TryGetMessage(Type messageType, [NotNullWhen(true)] out object? message)
+    {
+        if (clrType is not null)
+        {
+            message = messageType.IsAssignableFrom(clrType) ? _message : null;
+            return message is not null;
+        }
+
+        return base.TryGetMessage(messageType, out message);
+    }
+
+    private readonly object _message = message;
+}

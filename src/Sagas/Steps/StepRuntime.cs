@@ -1,0 +1,8 @@
+using Sagas.CloudEvents;
+
+namespace Sagas.Steps;
+
+/// <summary>Services the step engine needs while a saga handles an event.</summary>
+/// <param name="TimeProvider">The clock for deadlines, retries and history.</param>
+/// <param name="Converter">Serializes scheduled messages.</param>
+public sealed record StepRuntime(TimeProvider TimeProvider, CloudEventConverter Converter);
