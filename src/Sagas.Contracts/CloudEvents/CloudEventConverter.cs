@@ -176,8 +176,9 @@ public sealed class CloudEventConverter
         {
             return await request.ToCloudEventAsync(Formatter, SagaAttributes.All).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ArgumentException or JsonException or FormatException or InvalidOperationException)
+        catch (Exception ex) when (ex is ArgumentException or JsonException or FormatException or InvalidOperationException or NotSupportedException)
         {
+            // NotSupportedException: a charset the runtime refuses to decode, e.g. utf-7.
             throw new CloudEventRejectedException(null, null, null, [$"not a valid CloudEvent: {ex.Message}"]);
         }
     }
@@ -191,8 +192,9 @@ public sealed class CloudEventConverter
         {
             return await response.ToCloudEventAsync(Formatter, SagaAttributes.All).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ArgumentException or JsonException or FormatException or InvalidOperationException)
+        catch (Exception ex) when (ex is ArgumentException or JsonException or FormatException or InvalidOperationException or NotSupportedException)
         {
+            // NotSupportedException: a charset the runtime refuses to decode, e.g. utf-7.
             throw new CloudEventRejectedException(null, null, null, [$"not a valid CloudEvent: {ex.Message}"]);
         }
     }

@@ -64,7 +64,8 @@ public sealed partial class ContractRegistry
         Uri schema;
         if (attribute.DataSchema is null)
         {
-            schema = new Uri(_options.SchemaBaseUri + eventType + ".json");
+            // AbsoluteUri, not ToString(): ToString() unescapes (%20 becomes a space), which is not a URI.
+            schema = new Uri(_options.SchemaBaseUri.AbsoluteUri + eventType + ".json");
         }
         else if (!Uri.TryCreate(attribute.DataSchema, UriKind.Absolute, out schema!))
         {

@@ -25,7 +25,7 @@ public static class ContractSchema
         var schema = new JsonObject
         {
             ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
-            ["$id"] = contract.DataSchema.ToString(),
+            ["$id"] = contract.DataSchema.OriginalString, // as the dataschema attribute is written; ToString() would unescape it
             ["title"] = contract.EventType,
         };
         if (body is JsonObject properties)

@@ -94,7 +94,9 @@ public static class SchemaCompatibility
         _ => [],
     };
 
+    // Strings by value: ToJsonString() escapes non-ASCII and '+' ("größe" -> "gr\u00F6\u00DFe"), so it would
+    // never match a property name.
     private static HashSet<string> Strings(JsonNode? node) => node is JsonArray array
-        ? array.Select(n => n?.ToJsonString() ?? "null").Select(s => s.Trim('"')).ToHashSet(StringComparer.Ordinal)
+        ? array.Select(n => n is JsonValue value && value.TryGetValue<string>(out var text) ? text : n?.ToJsonString() ?? "null").ToHashSet(StringComparer.Ordinal)
         : new HashSet<string>(StringComparer.Ordinal);
 }

@@ -22,8 +22,8 @@ public readonly struct StepOutcome<TResult>
     /// <summary>A successful outcome.</summary>
     public static implicit operator StepOutcome<TResult>(TResult result) => new(result, null);
 
-    /// <summary>A business failure.</summary>
-    public static implicit operator StepOutcome<TResult>(StepFailure failure) => new(default, failure.Reason);
+    /// <summary>A business failure; one without a reason (<c>new StepFailure()</c>) still fails, with a generic reason.</summary>
+    public static implicit operator StepOutcome<TResult>(StepFailure failure) => new(default, failure.Reason ?? "The step failed without giving a reason.");
 }
 
 /// <summary>A business failure, convertible to any <see cref="StepOutcome{TResult}"/>.</summary>

@@ -41,6 +41,12 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
     protected StepSagaStateMachine()
     {
         InstanceState(x => x.CurrentState);
+        Executing = State(nameof(Executing));
+        Compensating = State(nameof(Compensating));
+        Completed = State(nameof(Completed));
+        Rejected = State(nameof(Rejected));
+        Compensated = State(nameof(Compensated));
+        Faulted = State(nameof(Faulted));
         Event(() => StepCompletedEvent, e => e.CorrelateById(m => m.Message.SagaId));
         Event(() => StepFailedEvent, e => e.CorrelateById(m => m.Message.SagaId));
         Event(() => StepTimerEvent, e => e.CorrelateById(m => m.Message.SagaId));

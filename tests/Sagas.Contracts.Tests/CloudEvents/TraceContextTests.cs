@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Sagas.CloudEvents;
+using Sagas.Contracts.Tests.Checkout;
 using Sagas.Contracts.Tests.Harness;
 
 namespace Sagas.Contracts.Tests.CloudEvents;
@@ -148,7 +149,3 @@ public class TraceContextTests
         return request;
     }
 }
-
-/// <summary>A minimal contract for tests that are about attributes rather than data.</summary>
-[CloudEventContract("com.example.tests.ping", 1)]
-public sealed record Ping(string Message);

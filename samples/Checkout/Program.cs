@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Text.Json;
+using Checkout;
+using Checkout.Saga;
+using Checkout.Simulation;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sagas.Persistence;
+using Sagas.Steps;
+using Spectre.Console;
+
+// dotnet run --project samples/Checkout -- [--orders N] [--json] [--diagram PATH]
+var options = CommandLine.Parse(args);
+if (options.Error is not null)
+{
+    Console.Error.WriteLine(options.Error);
+    Console.Error.WriteLine(CommandLine.Usage);
+    return 2;
+}
+
+if (options.DiagramPath is not null)
+{
+    var diagram = StepSagaDiagram.ToMermaidDocument(new CheckoutSaga(new CheckoutSettings()), "Checkout saga");
+    await File.WriteAllTextAsync(options.DiagramPath, diagram);
+    Console.WriteLine($"Wrote {options.DiagramPath}");
+    return 0;
+}
+
+var builder = Host.CreateApplicationBuilder();
+builder.Logging.ClearProviders();
+builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Error);
+builder.Services.AddSingleton<OrderTracker>();
+builder.Services.AddSingleton<ISagaCommitObserver<CheckoutState>>(sp => sp.GetRequiredService<OrderTracker>());
+builder.Services.AddSagas(sagas => sagas.AddCheckout());
+
+using var host = builder.Build();
+await host.StartAsync();
+var orders = OrderScenarios.CreateMix(options.Orders);
+var bus = host.Services.GetRequiredService<IBus>();
+var tracker = host.Services.GetRequiredService<OrderTracker>();
+var timeout = TimeSpan.FromMinutes(2);
+
+(RunSummary Summary, IReadOnlyList<Mismatch> Mismatches) run;
+if (!options.Json && AnsiConsole.Profile.Capabilities.Interactive)
+{
+    run = default;
+    await AnsiConsole.Progress()
+        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+        .StartAsync(async ctx =>
+        {
+            var task = ctx.AddTask($"{options.Orders} orders", maxValue: options.Orders);
+            run = await CheckoutRun.ExecuteAsync(bus, tracker, orders, timeout, new Progress<int>(n => task.Value = n));
+            task.Value = options.Orders;
+        });
+}
+else
+{
+    run = await CheckoutRun.ExecuteAsync(bus, tracker, orders, timeout);
+}
+
+await host.StopAsync();
+var (summary, mismatches) = run;
+ArgumentNullException.ThrowIfNull(summary);
+ArgumentNullException.ThrowIfNull(mismatches);
+if (options.Json)
+{
+    Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+}
+else
+{
+    var table = new Table().Title("Checkout run").AddColumn("Terminal state").AddColumn(new TableColumn("Sagas").RightAligned());
+    table.AddRow("Completed", summary.Completed.ToString(CultureInfo.InvariantCulture));
+    table.AddRow("Rejected", summary.Rejected.ToString(CultureInfo.InvariantCulture));
+    table.AddRow("Compensated", summary.Compensated.ToString(CultureInfo.InvariantCulture));
+    table.AddRow("Faulted", summary.Faulted.ToString(CultureInfo.InvariantCulture));
+    table.AddRow("[bold]Total[/]", summary.Orders.ToString(CultureInfo.InvariantCulture));
+    AnsiConsole.Write(table);
+    var speed = new Table().AddColumn("Metric").AddColumn(new TableColumn("Value").RightAligned());
+    speed.AddRow("sagas/s", summary.SagasPerSecond.ToString("0.0", CultureInfo.InvariantCulture));
+    speed.AddRow("p50 saga latency", $"{summary.P50Ms:0.00} ms");
+    speed.AddRow("p95 saga latency", $"{summary.P95Ms:0.00} ms");
+    speed.AddRow("p99 saga latency", $"{summary.P99Ms:0.00} ms");
+    AnsiConsole.Write(speed);
+}
+
+if (mismatches.Count > 0)
+{
+    Console.Error.WriteLine($"{mismatches.Count} saga(s) did not reach the terminal state their order data implies:");
+    foreach (var m in mismatches.Take(50))
+    {
+        Console.Error.WriteLine($"  saga {m.OrderId} ({m.Scenario}): expected {m.Expected}, got {m.Actual}{(m.Reason is null ? "" : $" ({m.Reason})")}");
+    }
+
+    return 1;
+}
+
+return 0;
+
+/// <summary>The sample's command line.</summary>
+internal sealed record CommandLine(int Orders, bool Json, string? DiagramPath, string? Error)
+{
+    public const string Usage = "usage: Checkout [--orders N] [--json] [--diagram PATH]";
+
+    public static CommandLine Parse(string[] args)
+    {
+        var result = new CommandLine(100, false, null, null);
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--orders" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0:
+                    result = result with { Orders = n };
+                    i++;
+                    break;
+                case "--orders":
+                    return result with { Error = "--orders needs a positive whole number" };
+                case "--json":
+                    result = result with { Json = true };
+                    break;
+                case "--diagram" when i + 1 < args.Length:
+                    result = result with { DiagramPath = args[++i] };
+                    break;
+                default:
+                    return result with { Error = $"unknown argument '{args[i]}'" };
+            }
+        }
+
+        return result;
+    }
+}

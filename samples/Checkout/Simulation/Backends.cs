@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using Checkout.Contracts;
+
+namespace Checkout.Simulation;
+
+/// <summary>Stock. <c>SKU-OOS</c> is never in stock. Reservations are idempotent per idempotency key.</summary>
+public sealed class Warehouse(EffectLog effects)
+{
+    /// <summary>The SKU that is always out of stock.</summary>
+    public const string OutOfStockSku = "SKU-OOS";
+
+    private readonly ConcurrentDictionary<string, string> _reservations = new();
+
+    public string? Reserve(Guid orderId, IReadOnlyList<OrderLine> lines, string idempotencyKey)
+    {
+        if (lines.Any(l => l.Sku == OutOfStockSku))
+        {
+            return null;
+        }
+
+        return _reservations.GetOrAdd(idempotencyKey, _ =>
+        {
+            effects.Add(orderId, "inventory-reserved");
+            return $"R-{orderId.ToString("N")[..8]}";
+        });
+    }
+
+    public void Release(Guid orderId, string idempotencyKey, string? reservationId)
+    {
+        if (_reservations.TryAdd(idempotencyKey, reservationId ?? "none"))
+        {
+            effects.Add(orderId, "inventory-released");
+        }
+    }
+}
+
+/// <summary>Cards. <c>tok_declined</c> is declined. Charges and refunds are idempotent per idempotency key.</summary>
+public sealed class PaymentGateway(EffectLog effects)
+{
+    /// <summary>The card token that is always declined.</summary>
+    public const string DeclinedCard = "tok_declined";
+
+    private readonly ConcurrentDictionary<string, string> _operations = new();
+
+    public string? Charge(Guid orderId, string cardToken, decimal amount, string idempotencyKey)
+    {
+        if (cardToken == DeclinedCard)
+        {
+            return null;
+        }
+
+        return _operations.GetOrAdd(idempotencyKey, _ =>
+        {
+            effects.Add(orderId, $"payment-charged:{amount:0.00}");
+            return $"P-{orderId.ToString("N")[..8]}";
+        });
+    }
+
+    public void Refund(Guid orderId, decimal amount, string idempotencyKey)
+    {
+        if (_operations.TryAdd(idempotencyKey, "refund"))
+        {
+            effects.Add(orderId, $"payment-refunded:{amount:0.00}");
+        }
+    }
+}
+
+/// <summary>Order confirmation. Orders with <c>SKU-EMBARGO</c> cannot be confirmed (export restriction).</summary>
+public sealed class OrderBook(EffectLog effects)
+{
+    /// <summary>The SKU whose orders confirmation refuses.</summary>
+    public const string EmbargoedSku = "SKU-EMBARGO";
+
+    private readonly ConcurrentDictionary<string, string> _confirmations = new();
+
+    public string? Confirm(Guid orderId, IReadOnlyList<OrderLine> lines, string idempotencyKey)
+    {
+        if (lines.Any(l => l.Sku == EmbargoedSku))
+        {
+            return null;
+        }
+
+        return _confirmations.GetOrAdd(idempotencyKey, _ =>
+        {
+            effects.Add(orderId, "order-confirmed");
+            return $"C-{orderId.ToString("N")[..8]}";
+        });
+    }
+}
+
+/// <summary>
+/// The CRM. Customers whose id starts with <c>crm-flaky</c> fail the first two attempts; those starting with
+/// <c>crm-down</c> fail every attempt.
+/// </summary>
+public sealed class Crm(EffectLog effects)
+{
+    /// <summary>Prefix of customers for whom the CRM fails transiently twice.</summary>
+    public const string FlakyPrefix = "crm-flaky";
+
+    /// <summary>Prefix of customers for whom the CRM is down.</summary>
+    public const string DownPrefix = "crm-down";
+
+    private readonly ConcurrentDictionary<string, bool> _updates = new();
+
+    public void Update(Guid orderId, string customerId, int attempt, string idempotencyKey)
+    {
+        if (customerId.StartsWith(DownPrefix, StringComparison.Ordinal)
+            || (customerId.StartsWith(FlakyPrefix, StringComparison.Ordinal) && attempt <= 2))
+        {
+            throw new HttpRequestException($"CRM answered 503 Service Unavailable for customer {customerId}");
+        }
+
+        if (_updates.TryAdd(idempotencyKey, true))
+        {
+            effects.Add(orderId, "crm-updated");
+        }
+    }
+}
