@@ -23,25 +23,41 @@ public sealed record Mismatch(Guid OrderId, Scenario Scenario, string Expected, 
 /// <summary>Submits orders, waits until every saga is terminal and checks each against its scenario.</summary>
 public static class CheckoutRun
 {
-    /// <summary>Runs <paramref name="orders"/> through the bus.</summary>
+    /// <summary>
+    /// Runs <paramref name="orders"/> through the bus, keeping at most <paramref name="inFlight"/> sagas
+    /// running at once (as a shop's traffic would), so latency measures a saga, not a queue.
+    /// </summary>
     public static async Task<(RunSummary Summary, IReadOnlyList<Mismatch> Mismatches)> ExecuteAsync(
         IBus bus,
         OrderTracker tracker,
         IReadOnlyList<OrderSubmitted> orders,
+        int inFlight,
         TimeSpan timeout,
         IProgress<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(bus);
         ArgumentNullException.ThrowIfNull(tracker);
         ArgumentNullException.ThrowIfNull(orders);
+        using var cts = new CancellationTokenSource(timeout);
+        using var window = new SemaphoreSlim(inFlight);
+        void Release(Guid _) => window.Release();
+        tracker.Terminal += Release;
         var started = Stopwatch.GetTimestamp();
-        foreach (var order in orders)
+        try
         {
-            tracker.Submitted(order.OrderId);
-            await bus.Publish(order).ConfigureAwait(false);
+            foreach (var order in orders)
+            {
+                await window.WaitAsync(cts.Token).ConfigureAwait(false);
+                tracker.Submitted(order.OrderId);
+                await bus.Publish(order, cts.Token).ConfigureAwait(false);
+                progress?.Report(tracker.TerminalCount);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // timed out while submitting: report what finished
         }
 
-        using var cts = new CancellationTokenSource(timeout);
         var wait = tracker.WaitForAsync(orders.Count, cts.Token);
         while (!wait.IsCompleted)
         {
@@ -49,6 +65,7 @@ public static class CheckoutRun
             await Task.WhenAny(wait, Task.Delay(100, CancellationToken.None)).ConfigureAwait(false);
         }
 
+        tracker.Terminal -= Release;
         progress?.Report(tracker.TerminalCount);
         var elapsed = Stopwatch.GetElapsedTime(started);
         var results = tracker.Results;

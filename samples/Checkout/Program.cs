@@ -11,7 +11,7 @@ using Sagas.Persistence;
 using Sagas.Steps;
 using Spectre.Console;
 
-// dotnet run --project samples/Checkout -- [--orders N] [--json] [--diagram PATH]
+// dotnet run --project samples/Checkout -- [--orders N] [--in-flight N] [--json] [--diagram PATH]
 var options = CommandLine.Parse(args);
 if (options.Error is not null)
 {
@@ -51,13 +51,13 @@ if (!options.Json && AnsiConsole.Profile.Capabilities.Interactive)
         .StartAsync(async ctx =>
         {
             var task = ctx.AddTask($"{options.Orders} orders", maxValue: options.Orders);
-            run = await CheckoutRun.ExecuteAsync(bus, tracker, orders, timeout, new Progress<int>(n => task.Value = n));
+            run = await CheckoutRun.ExecuteAsync(bus, tracker, orders, options.InFlight, timeout, new Progress<int>(n => task.Value = n));
             task.Value = options.Orders;
         });
 }
 else
 {
-    run = await CheckoutRun.ExecuteAsync(bus, tracker, orders, timeout);
+    run = await CheckoutRun.ExecuteAsync(bus, tracker, orders, options.InFlight, timeout);
 }
 
 await host.StopAsync();
@@ -99,13 +99,13 @@ if (mismatches.Count > 0)
 return 0;
 
 /// <summary>The sample's command line.</summary>
-internal sealed record CommandLine(int Orders, bool Json, string? DiagramPath, string? Error)
+internal sealed record CommandLine(int Orders, int InFlight, bool Json, string? DiagramPath, string? Error)
 {
-    public const string Usage = "usage: Checkout [--orders N] [--json] [--diagram PATH]";
+    public const string Usage = "usage: Checkout [--orders N] [--in-flight N] [--json] [--diagram PATH]";
 
     public static CommandLine Parse(string[] args)
     {
-        var result = new CommandLine(100, false, null, null);
+        var result = new CommandLine(100, 64, false, null, null);
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -116,6 +116,12 @@ internal sealed record CommandLine(int Orders, bool Json, string? DiagramPath, s
                     break;
                 case "--orders":
                     return result with { Error = "--orders needs a positive whole number" };
+                case "--in-flight" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var w) && w > 0:
+                    result = result with { InFlight = w };
+                    i++;
+                    break;
+                case "--in-flight":
+                    return result with { Error = "--in-flight needs a positive whole number" };
                 case "--json":
                     result = result with { Json = true };
                     break;

@@ -20,6 +20,9 @@ public sealed class OrderTracker : ISagaCommitObserver<CheckoutState>
     /// <summary>Terminal state, latency and reason per order.</summary>
     public IReadOnlyDictionary<Guid, (string State, double LatencyMs, string? Reason)> Results => _terminal;
 
+    /// <summary>Raised once per order when it reaches a terminal state.</summary>
+    public event Action<Guid>? Terminal;
+
     /// <summary>Notes that an order was submitted now.</summary>
     public void Submitted(Guid orderId) => _submitted[orderId] = Stopwatch.GetTimestamp();
 
@@ -44,7 +47,13 @@ public sealed class OrderTracker : ISagaCommitObserver<CheckoutState>
         }
 
         var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        if (_terminal.TryAdd(sagaId, (state.CurrentState, latency, state.Reason)) && _terminal.Count >= Volatile.Read(ref _expected))
+        if (!_terminal.TryAdd(sagaId, (state.CurrentState, latency, state.Reason)))
+        {
+            return;
+        }
+
+        Terminal?.Invoke(sagaId);
+        if (_terminal.Count >= Volatile.Read(ref _expected))
         {
             _allDone.TrySetResult();
         }

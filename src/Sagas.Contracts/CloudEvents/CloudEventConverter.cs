@@ -39,7 +39,7 @@ public sealed class CloudEventConverter
         ArgumentNullException.ThrowIfNull(registry);
         _registry = registry;
         JsonOptions = jsonOptions ?? ContractJson.CreateOptions();
-        Formatter = new JsonEventFormatter(JsonOptions, default);
+        Formatter = new ContractEventFormatter(JsonOptions);
     }
 
     /// <summary>The contracts this converter knows.</summary>

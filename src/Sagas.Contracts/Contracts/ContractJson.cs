@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Sagas.Contracts;
 
@@ -6,12 +7,13 @@ namespace Sagas.Contracts;
 public static class ContractJson
 {
     /// <summary>
-    /// Creates the default options: web defaults (camelCase, case-insensitive reads), constructor
-    /// parameters without a default required, and nullable annotations respected, so data missing a
-    /// required member is rejected rather than defaulted.
+    /// Creates the default options: web defaults (camelCase, case-insensitive reads) except that numbers
+    /// must be JSON numbers, constructor parameters without a default are required, and nullable
+    /// annotations are respected, so data missing a required member is rejected rather than defaulted.
     /// </summary>
     public static JsonSerializerOptions CreateOptions() => new(JsonSerializerDefaults.Web)
     {
+        NumberHandling = JsonNumberHandling.Strict,
         RespectRequiredConstructorParameters = true,
         RespectNullableAnnotations = true,
     };

@@ -18,38 +18,45 @@ public class HttpHeaderEncodingTests
 
     private readonly CloudEventConverter _converter = new(new ContractRegistry());
 
+    /// <summary>The worked example: "Euro € 😀" and its encoding.</summary>
+    private static (string Decoded, string Encoded) EuroExample
+    {
+        get
+        {
+            var vector = Vectors.Value.Single(v => v.TryGetProperty("decoded", out _));
+            return (vector.GetProperty("decoded").GetString()!, vector.GetProperty("encoded").GetString()!);
+        }
+    }
+
     [Fact]
     public void Binary_mode_percent_encodes_an_extension_value_as_the_spec_example_says()
     {
-        var vector = Vectors.Value.Single(v => v.TryGetProperty("decoded", out _));
         var cloudEvent = Event();
-        cloudEvent[Extension] = vector.GetProperty("decoded").GetString();
+        cloudEvent[Extension] = EuroExample.Decoded;
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "http://localhost/events")
         {
             Content = _converter.ToHttpContent(cloudEvent, ContentMode.Binary),
         };
 
-        Assert.Equal(vector.GetProperty("encoded").GetString(), HeaderValue(request, "ce-" + Extension));
+        Assert.Equal(EuroExample.Encoded, HeaderValue(request, "ce-" + Extension));
     }
 
     [Fact]
     public async Task Binary_mode_decoding_restores_the_spec_example_value()
     {
-        var vector = Vectors.Value.Single(v => v.TryGetProperty("decoded", out _));
-        using var request = Request(vector.GetProperty("encoded").GetString()!);
+        using var request = Request(EuroExample.Encoded);
 
         var decoded = await _converter.FromHttpRequestAsync(request);
 
-        Assert.Equal(vector.GetProperty("decoded").GetString(), decoded[Extension]);
+        Assert.Equal(EuroExample.Decoded, decoded[Extension]);
     }
 
     [Fact]
     public async Task Binary_mode_round_trip_restores_the_spec_example_value()
     {
-        var vector = Vectors.Value.Single(v => v.TryGetProperty("decoded", out _));
         var cloudEvent = Event();
-        cloudEvent[Extension] = vector.GetProperty("decoded").GetString();
+        cloudEvent[Extension] = EuroExample.Decoded;
         using var request = new HttpRequestMessage(HttpMethod.Post, "http://localhost/events")
         {
             Content = _converter.ToHttpContent(cloudEvent, ContentMode.Binary),
@@ -57,7 +64,7 @@ public class HttpHeaderEncodingTests
 
         var decoded = await _converter.FromHttpRequestAsync(request);
 
-        Assert.Equal("Euro € 😀", decoded[Extension]);
+        Assert.Equal(EuroExample.Decoded, decoded[Extension]);
     }
 
     [Fact]

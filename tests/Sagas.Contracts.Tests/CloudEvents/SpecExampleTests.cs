@@ -92,6 +92,22 @@ public class SpecExampleTests
         Assert.Null(decoded["unsetextension"]);
     }
 
+    /// <summary>
+    /// JSON format 3.1.1: data that is neither binary nor JSON MUST be stored as a string in <c>data</c>. This is
+    /// what re-encoding example B needs; CloudNative.CloudEvents.SystemTextJson 2.9.0 instead throws for string data
+    /// under a media type that is neither JSON nor <c>text/*</c> (reported; the test states the spec).
+    /// </summary>
+    [Fact]
+    public void Example_B_xml_string_data_is_re_encoded_as_a_string_in_data()
+    {
+        var decoded = Decode("json-format-3.2-B-xml-string-data.json");
+
+        using var json = JsonDocument.Parse(_converter.EncodeStructured(decoded));
+
+        Assert.Equal("<much wow=\"xml\"/>", json.RootElement.GetProperty("data").GetString());
+        Assert.Equal("application/xml", json.RootElement.GetProperty("datacontenttype").GetString());
+    }
+
     [Fact]
     public void Example_C_null_subject_is_unset_and_json_object_data_stays_a_json_value()
     {
