@@ -207,7 +207,7 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
         var state = context.Saga;
         if (state.CurrentState != Faulted.Name)
         {
-            Record(state, Now(context), "saga", "resume-ignored", 0, $"the saga is {state.CurrentState}, not Faulted");
+            Record(state, Now(context), "saga", "resume-ignored", 0, $"{context.Message.Note}: the saga is {state.CurrentState}, not Faulted");
             return;
         }
 
