@@ -16,6 +16,7 @@ namespace Sagas;
 public sealed partial class SagasBuilder
 {
     private readonly List<Action<IBusRegistrationConfigurator>> _registrations = [];
+    private readonly List<Action<IBusRegistrationContext, IBusFactoryConfigurator>> _busConfigurations = [];
 
     internal SagasBuilder(IServiceCollection services)
     {
@@ -45,6 +46,8 @@ public sealed partial class SagasBuilder
         });
 
     internal IReadOnlyList<Action<IBusRegistrationConfigurator>> Registrations => _registrations;
+
+    internal IReadOnlyList<Action<IBusRegistrationContext, IBusFactoryConfigurator>> BusConfigurations => _busConfigurations;
 
     /// <summary>Registers contracts (with their validators).</summary>
     public SagasBuilder AddContracts(Action<ContractRegistry> configure)
@@ -92,6 +95,17 @@ public sealed partial class SagasBuilder
         Services.TryAddScoped<IStepHandler<TCommand, TResult>, THandler>();
         var endpoint = KebabCase(typeof(TCommand).Name);
         _registrations.Add(x => x.AddConsumer<StepConsumer<TCommand, TResult>>().Endpoint(e => e.Name = endpoint));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds MassTransit bus configuration (observers, extra filters) applied after Sagas' own and before the
+    /// endpoints are configured.
+    /// </summary>
+    public SagasBuilder ConfigureBus(Action<IBusRegistrationContext, IBusFactoryConfigurator> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        _busConfigurations.Add(configure);
         return this;
     }
 

@@ -64,7 +64,14 @@ public static class SagasServiceCollectionExtensions
                 registration(x);
             }
 
-            builder.Transport(x, ConfigureBus);
+            builder.Transport(x, (context, cfg) =>
+            {
+                ConfigureBus(context, cfg);
+                foreach (var configureBus in builder.BusConfigurations)
+                {
+                    configureBus(context, cfg);
+                }
+            });
         });
         return builder;
     }

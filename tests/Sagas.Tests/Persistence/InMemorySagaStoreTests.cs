@@ -1,0 +1,111 @@
+using Microsoft.Extensions.Time.Testing;
+using Sagas.Inbox;
+using Sagas.Outbox;
+using Sagas.Persistence;
+using Sagas.Tests.Onboarding;
+
+namespace Sagas.Tests.Persistence;
+
+public sealed class InMemorySagaStoreTests
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly InMemoryMessageStore _messages;
+    private readonly InMemorySagaStore<OnboardingState> _store;
+
+    public InMemorySagaStoreTests()
+    {
+        _messages = new InMemoryMessageStore(_time, TimeSpan.FromDays(1));
+        _store = new InMemorySagaStore<OnboardingState>(_messages);
+    }
+
+    [Fact]
+    public async Task A_load_returns_a_private_copy()
+    {
+        var id = Guid.NewGuid();
+        await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 1 }, 0, Transaction("e1"), default);
+
+        var loaded = await _store.LoadAsync(id, default);
+        loaded!.State.Points = 99;
+
+        Assert.Equal(1, (await _store.LoadAsync(id, default))!.State.Points);
+        Assert.Equal(1, loaded.Version);
+    }
+
+    [Fact]
+    public async Task A_commit_on_a_stale_version_is_a_conflict_and_stores_nothing()
+    {
+        var id = Guid.NewGuid();
+        await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 1 }, 0, Transaction("e1"), default);
+        await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 2 }, 1, Transaction("e2"), default);
+        var late = Transaction("e3", Message());
+
+        var result = await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 3 }, 1, late, default);
+
+        Assert.Equal(CommitResult.Conflict, result);
+        Assert.False(late.IsCommitted);
+        Assert.Equal(2, (await _store.LoadAsync(id, default))!.State.Points);
+        Assert.Empty(_messages.Undelivered);
+        Assert.False(await _messages.IsDuplicateAsync(Transaction("e3"), default));
+    }
+
+    [Fact]
+    public async Task A_commit_of_a_message_already_in_the_inbox_is_a_duplicate_and_stores_nothing()
+    {
+        var id = Guid.NewGuid();
+        await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 1 }, 0, Transaction("e1"), default);
+
+        var result = await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 5 }, 1, Transaction("e1", Message()), default);
+
+        Assert.Equal(CommitResult.Duplicate, result);
+        Assert.Equal(1, (await _store.LoadAsync(id, default))!.State.Points);
+        Assert.Empty(_messages.Undelivered);
+    }
+
+    [Fact]
+    public async Task State_inbox_record_and_outgoing_messages_commit_together_and_cancellations_withdraw_schedules()
+    {
+        var id = Guid.NewGuid();
+        var scheduled = Message(due: _time.GetUtcNow().AddMinutes(1));
+        await _store.CommitAsync(id, new OnboardingState { CorrelationId = id }, 0, Transaction("e1", scheduled), default);
+        var next = Transaction("e2", Message());
+        next.CancelScheduled(scheduled.Id);
+
+        await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 1 }, 1, next, default);
+
+        Assert.True(next.IsCommitted);
+        Assert.True(await _messages.IsDuplicateAsync(Transaction("e2"), default));
+        Assert.False(_messages.IsPending(scheduled.Id));
+        Assert.Single(_messages.Undelivered);
+    }
+
+    [Fact]
+    public async Task Inbox_records_expire_after_the_retention()
+    {
+        await _messages.CommitAsync(Transaction("old"), default);
+        _time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
+        await _messages.CommitAsync(Transaction("new"), default);
+
+        Assert.False(await _messages.IsDuplicateAsync(Transaction("old"), default));
+        Assert.True(await _messages.IsDuplicateAsync(Transaction("new"), default));
+    }
+
+    private static MessageTransaction Transaction(string eventId, params OutboxMessage[] messages)
+    {
+        var transaction = new MessageTransaction(new InboxKey("onboarding-state", "/tests", eventId));
+        foreach (var message in messages)
+        {
+            transaction.Add(message);
+        }
+
+        return transaction;
+    }
+
+    private static OutboxMessage Message(DateTimeOffset? due = null) => new()
+    {
+        Id = Guid.NewGuid(),
+        Destination = new Uri("loopback://localhost/send-welcome"),
+        ContentType = "application/cloudevents+json",
+        Body = "{}"u8.ToArray(),
+        DueTime = due,
+    };
+}
