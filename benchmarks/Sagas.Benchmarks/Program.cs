@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Sagas.Benchmarks;
+using Sagas.Benchmarks.ThreeStep;
+using Sagas.Persistence;
+using Sagas.Steps;
+
+// In-memory comparison: the same three-transition saga (reserve → charge → confirm) through Sagas and through
+// plain MassTransit, in one process, same in-flight window. Usage:
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- [--orders N] [--in-flight N] [--json]
+var orders = Arg("--orders", 5000);
+var inFlight = Arg("--in-flight", 64);
+var json = args.Contains("--json");
+
+// Warm both up once so JIT is not measured, then measure each.
+await RunPlainAsync(200, inFlight);
+await RunSagasAsync(200, inFlight);
+var plain = await RunPlainAsync(orders, inFlight);
+var sagas = await RunSagasAsync(orders, inFlight);
+
+var result = new
+{
+    orders,
+    inFlight,
+    plainMassTransit = plain,
+    sagas,
+    throughputRatio = Math.Round(sagas.SagasPerSecond / plain.SagasPerSecond, 3),
+};
+if (json)
+{
+    Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+}
+else
+{
+    Console.WriteLine($"three-step saga, {orders} orders, {inFlight} in flight, in memory");
+    Console.WriteLine($"  plain MassTransit : {plain}");
+    Console.WriteLine($"  Sagas            : {sagas}");
+    Console.WriteLine($"  Sagas / plain throughput: {result.throughputRatio:0.000}");
+}
+
+return 0;
+
+int Arg(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+static async Task<Measurement> RunPlainAsync(int count, int inFlight)
+{
+    var completion = new Completion();
+    var services = new ServiceCollection();
+    services.AddLogging(l => l.SetMinimumLevel(LogLevel.Error));
+    services.AddSingleton(completion);
+    services.AddMassTransit(x =>
+    {
+        x.AddSagaStateMachine<Sagas.Benchmarks.Plain.PlainSaga, Sagas.Benchmarks.Plain.PlainState>().InMemoryRepository();
+        x.AddConsumer<Sagas.Benchmarks.Plain.ReserveConsumer>();
+        x.AddConsumer<Sagas.Benchmarks.Plain.ChargeConsumer>();
+        x.AddConsumer<Sagas.Benchmarks.Plain.ConfirmConsumer>();
+        x.UsingInMemory((context, cfg) =>
+        {
+            cfg.ConcurrentMessageLimit = Environment.ProcessorCount * 8;
+            cfg.ConfigureEndpoints(context);
+        });
+    });
+    await using var provider = services.BuildServiceProvider();
+    return await MeasureAsync(provider, completion, count, inFlight, (bus, id) => bus.Publish(new Sagas.Benchmarks.Plain.OrderPlaced(id, 10m)));
+}
+
+static async Task<Measurement> RunSagasAsync(int count, int inFlight)
+{
+    var completion = new Completion();
+    var services = new ServiceCollection();
+    services.AddLogging(l => l.SetMinimumLevel(LogLevel.Error));
+    services.AddSingleton<ISagaCommitObserver<BenchState>>(new CompletionObserver(completion));
+    services.AddSagas(s => s
+        .AddContracts(c => c.Add<OrderPlaced>().Add<Reserve>().Add<Release>().Add<Charge>().Add<Refund>().Add<Confirm>())
+        .AddSaga<BenchSaga, BenchState>()
+        .AddStep<Reserve, Done, Ok<Reserve>>()
+        .AddStep<Release, Done, Ok<Release>>()
+        .AddStep<Charge, Done, Ok<Charge>>()
+        .AddStep<Refund, Done, Ok<Refund>>()
+        .AddStep<Confirm, Done, Ok<Confirm>>());
+    await using var provider = services.BuildServiceProvider();
+    return await MeasureAsync(provider, completion, count, inFlight, (bus, id) => bus.Publish(new OrderPlaced(id, 10m)));
+}
+
+static async Task<Measurement> MeasureAsync(ServiceProvider provider, Completion completion, int count, int inFlight, Func<IBus, Guid, Task> submit)
+{
+    var bus = provider.GetRequiredService<IBusControl>();
+    await bus.StartAsync();
+    try
+    {
+        using var window = new SemaphoreSlim(inFlight);
+        completion.OnDone = () => window.Release();
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < count; i++)
+        {
+            await window.WaitAsync();
+            var id = NewId.NextGuid();
+            completion.Submitted(id);
+            await submit(bus, id);
+        }
+
+        await completion.WaitAsync(count).WaitAsync(TimeSpan.FromMinutes(5));
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var latencies = completion.Latencies.Order().ToArray();
+        return new Measurement(
+            Math.Round(count / elapsed.TotalSeconds, 1),
+            Percentile(latencies, 0.50),
+            Percentile(latencies, 0.99));
+    }
+    finally
+    {
+        await bus.StopAsync();
+    }
+}
+
+static double Percentile(double[] sorted, double p)
+    => Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)], 2);
+
+namespace Sagas.Benchmarks
+{
+    internal sealed record Measurement(double SagasPerSecond, double P50Ms, double P99Ms)
+    {
+        public override string ToString() => FormattableString.Invariant($"{SagasPerSecond,8:0.0} sagas/s  p50 {P50Ms,7:0.00} ms  p99 {P99Ms,7:0.00} ms");
+    }
+
+    /// <summary>Records when each saga was submitted and finished.</summary>
+    public sealed class Completion
+    {
+        private readonly ConcurrentDictionary<Guid, long> _started = new();
+        private readonly ConcurrentBag<double> _latencies = [];
+        private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _done;
+        private int _expected = int.MaxValue;
+
+        public Action? OnDone { get; set; }
+
+        public IEnumerable<double> Latencies => _latencies;
+
+        public void Submitted(Guid id) => _started[id] = Stopwatch.GetTimestamp();
+
+        public void Done(Guid id)
+        {
+            if (!_started.TryRemove(id, out var started))
+            {
+                return;
+            }
+
+            _latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            OnDone?.Invoke();
+            if (Interlocked.Increment(ref _done) >= Volatile.Read(ref _expected))
+            {
+                _all.TrySetResult();
+            }
+        }
+
+        public Task WaitAsync(int count)
+        {
+            Volatile.Write(ref _expected, count);
+            if (Volatile.Read(ref _done) >= count)
+            {
+                _all.TrySetResult();
+            }
+
+            return _all.Task;
+        }
+    }
+
+    internal sealed class CompletionObserver(Completion completion) : ISagaCommitObserver<BenchState>
+    {
+        public void OnCommitted(Guid sagaId, BenchState state)
+        {
+            if (state.CurrentState == "Completed")
+            {
+                completion.Done(sagaId);
+            }
+        }
+    }
+}
