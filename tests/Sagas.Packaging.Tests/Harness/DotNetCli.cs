@@ -25,7 +25,8 @@ internal sealed record DotNetRun(string CommandLine, int? ExitCode, string Outpu
 /// <summary>Runs the .NET CLI as a separate process, with a timeout, capturing everything it prints.</summary>
 internal static class DotNetCli
 {
-    // Set by the `dotnet test` that hosts these tests, for its own MSBuild; a child build must find its SDK afresh.
+    // Can be inherited from the `dotnet test` that hosts these tests (set for its own MSBuild); a child build
+    // must resolve its SDK afresh, from its own folder and global.json.
     private static readonly string[] InheritedBuildVariables =
         ["MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "MSBuildLoadMicrosoftTargetsReadOnly"];
 
