@@ -35,7 +35,7 @@ public sealed class StepContext
     /// </summary>
     public string IdempotencyKey { get; }
 
-    /// <summary>Signalled when the host gives up on this execution (shutdown, timeout).</summary>
+    /// <summary>Signalled when the host shuts down. A missed saga deadline does not cancel the handler: the saga just stops waiting for it.</summary>
     public CancellationToken CancellationToken { get; }
 
     /// <summary>The idempotency key of a step execution: <c>{sagaId:N}:{step}</c>, with <c>:compensate</c> for its compensation.</summary>

@@ -17,6 +17,7 @@ public sealed partial class SagasBuilder
 {
     private readonly List<Action<IBusRegistrationConfigurator>> _registrations = [];
     private readonly List<Action<IBusRegistrationContext, IBusFactoryConfigurator>> _busConfigurations = [];
+    private readonly List<Type> _sagaStateTypes = [];
 
     internal SagasBuilder(IServiceCollection services)
     {
@@ -28,6 +29,9 @@ public sealed partial class SagasBuilder
 
     /// <summary>The service collection, for integrations.</summary>
     public IServiceCollection Services { get; }
+
+    /// <summary>The state types of the sagas added so far; persistence packages map them.</summary>
+    public IReadOnlyList<Type> SagaStateTypes => _sagaStateTypes;
 
     /// <summary>The contracts known to this application: every message on the bus must be one of them.</summary>
     public ContractRegistry Contracts { get; }
@@ -67,13 +71,14 @@ public sealed partial class SagasBuilder
 
     /// <summary>
     /// Adds a step saga. Its state is kept in the configured <see cref="ISagaStore{TState}"/> (in memory unless
-    /// a persistence package replaces it) and it receives on the endpoint named after <typeparamref name="TState"/>.
+    /// a persistence package such as Sagas.Marten replaces it) and it receives on the endpoint named after
+    /// <typeparamref name="TState"/>.
     /// </summary>
     public SagasBuilder AddSaga<TMachine, TState>()
         where TMachine : StepSagaStateMachine<TState>
         where TState : StepSagaState, new()
     {
-        Services.TryAddSingleton<ISagaStore<TState>, InMemorySagaStore<TState>>();
+        _sagaStateTypes.Add(typeof(TState));
         _registrations.Add(x => x.AddSagaStateMachine<TMachine, TState>().Repository(r =>
         {
             r.TryAddSingleton<StoreSagaRepository<TState>>();

@@ -4,15 +4,15 @@ namespace Sagas;
 public sealed class SagasOptions
 {
     /// <summary>
-    /// CloudEvents <c>source</c> of messages sent from outside any receive endpoint (e.g. from an API
-    /// controller). Messages sent while handling another use their endpoint's address. Default <c>/sagas</c>.
+    /// CloudEvents <c>source</c> of a message MassTransit gives no source address. Messages normally carry
+    /// the address of the endpoint (or bus) that sent them. Default <c>/sagas</c>.
     /// </summary>
     public Uri Source { get; set; } = new("/sagas", UriKind.Relative);
 
     /// <summary>How long an inbox record is kept; a duplicate older than this is no longer detected. Default 7 days.</summary>
     public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>How often an event is re-run on fresh state after losing an optimistic-concurrency race before the message faults. Default 20.</summary>
+    /// <summary>How many times in all an event is run against a saga when it keeps losing optimistic-concurrency races, before the message faults. Default 20.</summary>
     public int MaxConcurrencyRetries { get; set; } = 20;
 
     internal void Validate()

@@ -27,7 +27,7 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
 {
     public async Task Send(ConsumeContext<TMessage> context, IPipe<ConsumeContext<TMessage>> next)
     {
-        var transaction = new MessageTransaction(InboxKeyOf(context));
+        var transaction = new MessageTransaction(InboxKeyOf(context), context.ReceiveContext.Redelivered);
         if (await store.IsDuplicateAsync(transaction, context.CancellationToken).ConfigureAwait(false))
         {
             await RedeliverAsync(context, transaction).ConfigureAwait(false);

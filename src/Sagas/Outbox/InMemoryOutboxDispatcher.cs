@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using MassTransit;
-using MassTransit.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Sagas.Persistence;
@@ -17,6 +16,7 @@ internal sealed partial class InMemoryOutboxDispatcher(
     TimeProvider timeProvider,
     ILogger<InMemoryOutboxDispatcher> logger) : IOutboxDispatcher, IDisposable
 {
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<Guid, ITimer> _timers = new();
 
     public async Task DispatchAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
@@ -31,8 +31,17 @@ internal sealed partial class InMemoryOutboxDispatcher(
                 continue;
             }
 
-            await SendAsync(message, cancellationToken).ConfigureAwait(false);
-            (delivered ??= []).Add(message.Id);
+            try
+            {
+                await SendAsync(message, cancellationToken).ConfigureAwait(false);
+                (delivered ??= []).Add(message.Id);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The message is committed: keep it and try again, rather than faulting the message that produced it.
+                LogDeliveryFailed(logger, ex, message.Id, message.Destination);
+                ScheduleTimer(message, RetryDelay);
+            }
         }
 
         if (delivered is not null)
@@ -77,27 +86,12 @@ internal sealed partial class InMemoryOutboxDispatcher(
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogDeliveryFailed(logger, ex, message.Id, message.Destination);
-            ScheduleTimer(message, TimeSpan.FromSeconds(1));
+            ScheduleTimer(message, RetryDelay);
         }
     }
 
-    private async Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
-    {
-        var endpoint = await services.GetRequiredService<IBus>().GetSendEndpoint(message.Destination).ConfigureAwait(false);
-        await endpoint.Send(new SerializedMessageBody(), Pipe.Execute<SendContext<SerializedMessageBody>>(context =>
-        {
-            context.MessageId = message.Id;
-            context.CorrelationId = message.SagaId;
-            context.Serializer = new CopyBodySerializer(new System.Net.Mime.ContentType(message.ContentType), new BytesMessageBody(message.Body.ToArray()));
-            if (message.Headers is not null)
-            {
-                foreach (var (name, value) in message.Headers)
-                {
-                    context.Headers.Set(name, value);
-                }
-            }
-        }), cancellationToken).ConfigureAwait(false);
-    }
+    private Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
+        => OutboxSender.SendAsync(services.GetRequiredService<IBus>(), message, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivering outbox message {MessageId} to {Destination} failed; retrying in 1 s")]
     private static partial void LogDeliveryFailed(ILogger logger, Exception exception, Guid messageId, Uri destination);

@@ -1,7 +1,9 @@
 using MassTransit;
 using MassTransit.Middleware;
 using MassTransit.Middleware.Outbox;
+using Sagas.CloudEvents;
 using Sagas.Persistence;
+using Sagas.Serialization;
 
 namespace Sagas.Outbox;
 
@@ -14,18 +16,25 @@ internal sealed class OutboxCaptureContext<TMessage> : OutboxConsumeContextProxy
 {
     private readonly MessageTransaction _transaction;
     private readonly TimeProvider _timeProvider;
+    private readonly string? _causationId;
 
     public OutboxCaptureContext(ConsumeContext<TMessage> context, MessageTransaction transaction, IServiceProvider provider)
         : base(context, new OutboxConsumeOptions(), provider)
     {
         _transaction = transaction;
         _timeProvider = (TimeProvider?)provider.GetService(typeof(TimeProvider)) ?? TimeProvider.System;
+        _causationId = context.Headers.Get<string>(CloudEventHeaders.Id);
         context.AddOrUpdatePayload(() => transaction, _ => transaction);
     }
 
     public override Task AddSend<T>(SendContext<T> context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (_causationId is not null && !context.Headers.TryGetHeader(SagaAttributes.CausationId.Name, out _))
+        {
+            context.Headers.Set(SagaAttributes.CausationId.Name, _causationId);
+        }
+
         var body = context.Serializer.GetMessageBody(context);
         _transaction.Add(new OutboxMessage
         {

@@ -1,3 +1,5 @@
+using System.Linq.Expressions;
+
 namespace Sagas.Persistence;
 
 /// <summary>A saga instance as loaded from a store, with the version its next commit must match.</summary>
@@ -19,7 +21,7 @@ public interface ISagaStore<TState>
     ValueTask<LoadedSaga<TState>?> LoadAsync(Guid sagaId, CancellationToken cancellationToken);
 
     /// <summary>Finds saga ids whose state matches <paramref name="predicate"/> (for correlation by query).</summary>
-    ValueTask<IReadOnlyList<Guid>> QueryAsync(Func<TState, bool> predicate, CancellationToken cancellationToken);
+    ValueTask<IReadOnlyList<Guid>> QueryAsync(Expression<Func<TState, bool>> predicate, CancellationToken cancellationToken);
 
     /// <summary>
     /// Stores <paramref name="state"/> if the stored version still equals <paramref name="expectedVersion"/>

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Text.Json;
 
 namespace Sagas.Persistence;
@@ -51,16 +52,17 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<Guid>> QueryAsync(Func<TState, bool> predicate, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<Guid>> QueryAsync(Expression<Func<TState, bool>> predicate, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(predicate);
+        var matches = predicate.Compile();
         List<(Guid Id, byte[] Json)> snapshot;
         lock (_messages.SyncRoot)
         {
             snapshot = [.. _sagas.Select(s => (s.Key, s.Value.Json))];
         }
 
-        IReadOnlyList<Guid> ids = [.. snapshot.Where(s => predicate(JsonSerializer.Deserialize<TState>(s.Json, JsonOptions)!)).Select(s => s.Id)];
+        IReadOnlyList<Guid> ids = [.. snapshot.Where(s => matches(JsonSerializer.Deserialize<TState>(s.Json, JsonOptions)!)).Select(s => s.Id)];
         return ValueTask.FromResult(ids);
     }
 

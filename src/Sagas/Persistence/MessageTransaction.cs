@@ -19,10 +19,19 @@ public sealed class MessageTransaction
     private readonly List<Guid> _cancelled = [];
 
     /// <summary>Creates the transaction for one incoming message.</summary>
-    public MessageTransaction(InboxKey inboxKey)
+    /// <param name="inboxKey">The message's inbox record.</param>
+    /// <param name="isRedelivery">Whether the transport says it delivered the message before.</param>
+    public MessageTransaction(InboxKey inboxKey, bool isRedelivery = false)
     {
         InboxKey = inboxKey;
+        IsRedelivery = isRedelivery;
     }
+
+    /// <summary>
+    /// Whether the transport delivered this message before. A store whose inbox lookup costs a round trip may
+    /// skip the lookup for first deliveries: its commit still refuses a duplicate.
+    /// </summary>
+    public bool IsRedelivery { get; }
 
     /// <summary>The incoming message's inbox record.</summary>
     public InboxKey InboxKey { get; }

@@ -47,8 +47,7 @@ internal sealed class StoreSagaRepository<TState>(
     public async Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<TState> query, IPipe<SagaRepositoryQueryContext<TState, T>> next)
         where T : class
     {
-        var predicate = query.FilterExpression.Compile();
-        var ids = await store.QueryAsync(predicate, context.CancellationToken).ConfigureAwait(false);
+        var ids = await store.QueryAsync(query.FilterExpression, context.CancellationToken).ConfigureAwait(false);
         await Send(context, Pipe.ExecuteAsync<SagaRepositoryContext<TState, T>>(repositoryContext =>
             next.Send(new DefaultSagaRepositoryQueryContext<TState, T>(repositoryContext, [.. ids])))).ConfigureAwait(false);
     }
@@ -68,7 +67,7 @@ internal sealed class StoreSagaRepository<TState>(
     {
         public async Task<SagaRepositoryQueryContext<TState>> Query(ISagaQuery<TState> query, CancellationToken cancellationToken = default)
         {
-            var ids = await store.QueryAsync(query.FilterExpression.Compile(), cancellationToken).ConfigureAwait(false);
+            var ids = await store.QueryAsync(query.FilterExpression, cancellationToken).ConfigureAwait(false);
             return new DefaultSagaRepositoryQueryContext<TState>(this, [.. ids]);
         }
 

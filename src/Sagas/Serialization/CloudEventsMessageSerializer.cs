@@ -18,10 +18,11 @@ namespace Sagas.Serialization;
 /// </summary>
 /// <remarks>
 /// <para>Registered contracts travel with their CloudEvents <c>type</c> and <c>dataschema</c>; MassTransit's
-/// own messages (faults and the like) travel with their <c>urn:message:</c> name as <c>type</c>.
+/// own messages (faults and the like) travel with their <c>urn:message:MassTransit...</c> name as <c>type</c>;
+/// any other type is refused at send time.
 /// MassTransit's envelope fields ride along as extension attributes (<c>mtconversationid</c>,
 /// <c>mtresponseaddress</c>, ...), the correlation id as <c>correlationid</c> and <c>subject</c>, the
-/// initiating message id as <c>causationid</c>, and the current W3C trace as <c>traceparent</c>.</para>
+/// <c>id</c> of the event being handled as <c>causationid</c>, and the current W3C trace as <c>traceparent</c>.</para>
 /// <para>On receive, a plain CloudEvent from any producer is accepted when its <c>type</c> is a registered
 /// contract. Decoding validates it: an unknown <c>type</c>, data that does not fit the contract or a
 /// failed validator raise <see cref="CloudEventRejectedException"/> before any consumer runs, so MassTransit
@@ -32,7 +33,9 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
     /// <summary>The content type of every message this serializer writes.</summary>
     public static readonly System.Net.Mime.ContentType CloudEventsContentType = new(CloudEventConverter.StructuredContentType);
 
-    private const string MassTransitTypePrefix = "urn:message:";
+    // MassTransit's own messages (faults and the like) travel with their message urn as type; nothing else
+    // may bypass the contract registry and its validators.
+    private const string MassTransitInternalPrefix = "urn:message:MassTransit";
     private static readonly JsonSerializerOptions EnvelopeOptions = SystemTextJsonMessageSerializer.Options;
     private readonly CloudEventConverter _converter;
     private readonly Uri _defaultSource;
@@ -67,9 +70,8 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
             Id = (context.MessageId ?? NewId.NextGuid()).ToString(),
             Source = context.SourceAddress ?? _defaultSource,
             Subject = correlation,
-            Time = context.SentTime is { } sent ? new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc)) : _timeProvider.GetUtcNow(),
+            Time = _timeProvider.GetUtcNow(),
             CorrelationId = correlation,
-            CausationId = context.InitiatorId?.ToString(),
             TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : null,
             TraceState = Activity.Current?.TraceStateString,
         };
@@ -78,6 +80,10 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
         if (_converter.Registry.TryGet(message.GetType(), out _))
         {
             cloudEvent = _converter.ToCloudEvent(message, metadata);
+        }
+        else if (!IsMassTransitMessage(message.GetType()))
+        {
+            throw new InvalidOperationException($"{message.GetType().FullName} is not a registered contract, so it cannot go on the wire as a CloudEvent: add [CloudEventContract(...)] to it and register it with AddContracts(c => c.Add<{message.GetType().Name}>()).");
         }
         else
         {
@@ -134,7 +140,7 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
         object message;
         Type? clrType;
         string[] messageTypes;
-        if (type.StartsWith(MassTransitTypePrefix, StringComparison.Ordinal))
+        if (type.StartsWith(MassTransitInternalPrefix, StringComparison.Ordinal))
         {
             clrType = null;
             message = cloudEvent.Data is JsonElement element ? element : throw new CloudEventRejectedException(type, cloudEvent.Id, cloudEvent.Source?.ToString(), ["data of a MassTransit message must be a JSON object"]);
@@ -194,6 +200,8 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
             cloudEvent[name] = value;
         }
     }
+
+    private static bool IsMassTransitMessage(Type type) => type.Namespace?.StartsWith("MassTransit", StringComparison.Ordinal) == true;
 
     private static bool IsValidAttributeName(string name)
         => name.Length is > 0 and <= 20 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9'));

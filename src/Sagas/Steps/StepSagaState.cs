@@ -12,6 +12,9 @@ public abstract class StepSagaState : SagaStateMachineInstance
     /// <summary>The saga id.</summary>
     public Guid CorrelationId { get; set; }
 
+    /// <summary>The stored version, maintained by the saga store for optimistic concurrency; do not set it.</summary>
+    public int Version { get; set; }
+
     /// <summary>The state machine state: Executing, Compensating, Completed, Compensated, Rejected or Faulted.</summary>
     public string CurrentState { get; set; } = "Initial";
 
@@ -57,6 +60,9 @@ public sealed class StepProgress
 
     /// <summary>The last failure.</summary>
     public string? LastError { get; set; }
+
+    /// <summary>Whether an attempt missed its deadline, so the step may have happened without a reply.</summary>
+    public bool InDoubt { get; set; }
 }
 
 /// <summary>The status of one step.</summary>
@@ -85,12 +91,15 @@ public enum StepStatus
 
     /// <summary>Undone.</summary>
     Compensated,
+
+    /// <summary>Its compensation spent its retry budget; the saga is Faulted until resumed.</summary>
+    CompensationFailed,
 }
 
 /// <summary>One line of a saga's history.</summary>
 /// <param name="At">When.</param>
 /// <param name="Step">The step, or <c>saga</c>.</param>
-/// <param name="What">What happened: requested, completed, failed, timed-out, retry-scheduled, compensating, compensated, faulted, resumed, ...</param>
+/// <param name="What">What happened: started, requested, completed, failed, timed-out, retry-scheduled, compensation-requested, compensated, ignored-stale-reply, resumed, and the terminal state reached.</param>
 /// <param name="Attempt">The attempt concerned.</param>
 /// <param name="Detail">Reason or other detail.</param>
 public sealed record StepHistoryEntry(DateTimeOffset At, string Step, string What, int Attempt, string? Detail = null);

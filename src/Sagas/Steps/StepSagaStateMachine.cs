@@ -214,21 +214,28 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
         Record(state, Now(context), "saga", "resumed", 0, context.Message.Note);
         state.Reason = null;
         state.EndedAt = null;
-        var compensating = state.Steps.Any(p => p.Status is StepStatus.Compensating or StepStatus.Compensated);
+        // A saga parked during compensation resumes its compensation; otherwise the failed steps run again.
+        var compensating = state.Steps.Any(p => p.Status == StepStatus.CompensationFailed);
         state.CurrentState = compensating ? Compensating.Name : Executing.Name;
-        foreach (var progress in state.Steps.Where(p => p.Status is StepStatus.Failed or StepStatus.Compensating))
+        var parked = compensating ? StepStatus.CompensationFailed : StepStatus.Failed;
+        foreach (var progress in state.Steps.Where(p => p.Status == parked))
         {
             var step = _plan.First(s => s.Name == progress.Name);
-            var compensation = progress.Status == StepStatus.Compensating;
             progress.Attempt++;
             progress.BudgetStart = progress.Attempt;
-            await RequestAsync(context, step, progress, compensation).ConfigureAwait(false);
+            await RequestAsync(context, step, progress, compensating).ConfigureAwait(false);
         }
     }
 
     private async Task HandleFailureAsync(BehaviorContext<TState> context, StepDefinition<TState> step, StepProgress progress, bool compensation, string reason, bool permanent, bool inDoubt)
     {
         var state = context.Saga;
+        if (inDoubt && !compensation)
+        {
+            progress.InDoubt = true;
+        }
+
+        inDoubt = !compensation && progress.InDoubt;
         var retry = compensation ? step.Options.CompensationRetry : step.Options.Retry;
         var attemptsUsed = progress.Attempt - progress.BudgetStart + 1;
         var retriable = compensation || step.Kind != StepKind.Compensatable || !inDoubt;
@@ -243,7 +250,7 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
 
         if (compensation)
         {
-            progress.Status = StepStatus.Compensating;
+            progress.Status = StepStatus.CompensationFailed;
             Fault(context, $"compensation of {step.Name} failed after {attemptsUsed} attempt(s): {reason}");
             return;
         }
@@ -292,6 +299,7 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
             var progress = state.Steps.First(p => p.Name == step.Name);
             progress.Attempt = 1;
             progress.BudgetStart = 1;
+            progress.InDoubt = false;
             await RequestAsync(context, step, progress, compensation: false).ConfigureAwait(false);
         }
     }
@@ -357,7 +365,7 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
             Source = source,
             Subject = state.CorrelationId.ToString(),
             CorrelationId = state.CorrelationId.ToString(),
-            CausationId = context.MessageId?.ToString(),
+            CausationId = context.Headers.Get<string>(Serialization.CloudEventHeaders.Id),
             Time = runtime.TimeProvider.GetUtcNow(),
         });
         return Transaction(context).Schedule(new OutboxMessage

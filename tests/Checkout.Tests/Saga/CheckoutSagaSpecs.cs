@@ -295,3 +295,88 @@ public sealed class When_a_plain_cloudevent_comes_from_another_runtime
         Assert.Equal(12.5m, state.Total);
     }
 }
+
+public sealed class When_a_compensation_spends_its_budget
+{
+    [Fact]
+    public async Task The_saga_is_parked_and_a_resume_finishes_the_compensation_without_redoing_the_failed_step()
+    {
+        var refunds = new SwitchableRefunds();
+        await using var checkout = await CheckoutFixture.StartAsync(s =>
+        {
+            s.AddScoped<IStepHandler<RefundPayment, Done>>(_ => refunds);
+            s.AddSingleton(new Checkout.Saga.CheckoutSettings
+            {
+                Retry = new StepRetryOptions { MaxAttempts = 3, InitialDelay = TimeSpan.FromSeconds(1), Jitter = 0 },
+                CompensationRetry = new StepRetryOptions { MaxAttempts = 2, InitialDelay = TimeSpan.FromSeconds(1), Jitter = 0 },
+            });
+        });
+        var order = await checkout.SubmitAsync(Scenario.ConfirmationFails);
+
+        await checkout.Sagas.WaitAsync(order.OrderId, s => s.Steps.Single(p => p.Name == "ChargePayment").Status == StepStatus.CompensationWaitingRetry);
+        checkout.Host.Time.Advance(TimeSpan.FromSeconds(1));
+        var faulted = await checkout.WaitForStateAsync(order.OrderId, "Faulted");
+        Assert.Equal("compensation of ChargePayment failed after 2 attempt(s): HttpRequestException: payment provider unavailable", faulted.Reason);
+
+        refunds.Healthy = true;
+        await checkout.Host.Bus.Publish(new ResumeSaga(order.OrderId, "provider is back"));
+        var state = await checkout.WaitForStateAsync(order.OrderId, "Compensated");
+
+        Assert.Equal(["inventory-reserved", "payment-charged:483.00", "inventory-released"], checkout.Effects.For(order.OrderId));
+        Assert.Equal(1, refunds.Succeeded);
+        Assert.Single(state.History, h => h is { Step: "ConfirmOrder", What: "requested" });
+        Assert.Single(state.History, h => h is { Step: "ChargePayment", What: "requested" });
+    }
+
+    private sealed class SwitchableRefunds : IStepHandler<RefundPayment, Done>
+    {
+        private int _succeeded;
+
+        public volatile bool Healthy;
+
+        public int Succeeded => _succeeded;
+
+        public ValueTask<StepOutcome<Done>> HandleAsync(RefundPayment command, StepContext context)
+        {
+            if (!Healthy)
+            {
+                throw new HttpRequestException("payment provider unavailable");
+            }
+
+            Interlocked.Increment(ref _succeeded);
+            return ValueTask.FromResult<StepOutcome<Done>>(Done.Value);
+        }
+    }
+}
+
+public sealed class When_an_event_claims_a_masstransit_urn_type
+{
+    [Fact]
+    public async Task It_cannot_bypass_the_contract_validators()
+    {
+        await using var checkout = await CheckoutFixture.StartAsync();
+        var orderId = Guid.NewGuid();
+        var sneaky = $$$"""
+            {"specversion":"1.0","type":"urn:message:Checkout.Contracts:OrderSubmitted","source":"/elsewhere","id":"sneaky-1","subject":"{{{orderId}}}","datacontenttype":"application/json",
+             "data":{"orderId":"{{{orderId}}}","customerId":"","customerEmail":"nope","cardToken":"tok_visa","lines":[]}}
+            """;
+
+        await checkout.Host.SendRawAsync("checkout-state", sneaky);
+        var deadLetter = await When_an_event_is_invalid.WaitForDeadLetterAsync(checkout, "sneaky-1");
+
+        Assert.Equal(["unknown event type 'urn:message:Checkout.Contracts:OrderSubmitted': no contract is registered for it"], deadLetter.Reasons);
+        Assert.Null(checkout.Sagas.Latest(orderId));
+    }
+
+    [Fact]
+    public async Task Publishing_a_type_that_is_not_a_contract_is_refused_naming_the_fix()
+    {
+        await using var checkout = await CheckoutFixture.StartAsync();
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => checkout.Host.Bus.Publish(new NotAContract("x")));
+
+        Assert.Contains("is not a registered contract", error.GetBaseException().Message, StringComparison.Ordinal);
+    }
+
+    public sealed record NotAContract(string Value);
+}

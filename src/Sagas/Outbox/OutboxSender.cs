@@ -1,0 +1,30 @@
+using MassTransit;
+using MassTransit.Serialization;
+
+namespace Sagas.Outbox;
+
+/// <summary>Puts an outbox message on the transport exactly as it was serialized when it was committed.</summary>
+public static class OutboxSender
+{
+    /// <summary>Sends <paramref name="message"/> to its destination, keeping its id, body and headers.</summary>
+    public static async Task SendAsync(ISendEndpointProvider transport, OutboxMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(message);
+        var endpoint = await transport.GetSendEndpoint(message.Destination).ConfigureAwait(false);
+        var serializer = new CopyBodySerializer(new System.Net.Mime.ContentType(message.ContentType), new BytesMessageBody(message.Body.ToArray()));
+        await endpoint.Send(new SerializedMessageBody(), Pipe.Execute<SendContext<SerializedMessageBody>>(context =>
+        {
+            context.MessageId = message.Id;
+            context.CorrelationId = message.SagaId;
+            context.Serializer = serializer;
+            if (message.Headers is not null)
+            {
+                foreach (var (name, value) in message.Headers)
+                {
+                    context.Headers.Set(name, value);
+                }
+            }
+        }), cancellationToken).ConfigureAwait(false);
+    }
+}
