@@ -6,8 +6,24 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-echo "== restore"
+services="$(mktemp -d /tmp/sagas-services.XXXXXX)"
+chmod 755 "$services"
+cleanup() {
+  bash "$root/eng/services/postgres.sh" stop "$services/postgres" >/dev/null 2>&1 || true
+  rm -rf "$services"
+}
+trap cleanup EXIT
+
+echo "== start PostgreSQL (private cluster on 127.0.0.1), restore meanwhile"
+bash "$root/eng/services/postgres.sh" start "$services/postgres" --fast >"$services/postgres.cs" 2>"$services/postgres.err" &
+pg_pid=$!
 dotnet restore Sagas.sln
+if ! wait "$pg_pid"; then
+  cat "$services/postgres.err" >&2
+  exit 1
+fi
+export SAGAS_TEST_POSTGRES="$(cat "$services/postgres.cs")"
+echo "PostgreSQL: $SAGAS_TEST_POSTGRES"
 
 echo "== build (warnings are errors)"
 dotnet build Sagas.sln -c Release --no-restore

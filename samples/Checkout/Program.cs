@@ -7,11 +7,13 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Sagas;
+using Sagas.Marten;
 using Sagas.Persistence;
 using Sagas.Steps;
 using Spectre.Console;
 
-// dotnet run --project samples/Checkout -- [--orders N] [--in-flight N] [--json] [--diagram PATH]
+// dotnet run --project samples/Checkout -- [--orders N] [--in-flight N] [--json] [--store memory|postgres --connection CS] [--diagram PATH]
 var options = CommandLine.Parse(args);
 if (options.Error is not null)
 {
@@ -33,9 +35,23 @@ builder.Logging.ClearProviders();
 builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Error);
 builder.Services.AddSingleton<OrderTracker>();
 builder.Services.AddSingleton<ISagaCommitObserver<CheckoutState>>(sp => sp.GetRequiredService<OrderTracker>());
-builder.Services.AddSagas(sagas => sagas.AddCheckout());
+builder.Services.AddSagas(sagas =>
+{
+    sagas.AddCheckout();
+    if (options.Store == "postgres")
+    {
+        sagas.UseMarten(o => o.ConnectionString = options.Connection!);
+    }
+});
 
 using var host = builder.Build();
+if (options.ExportSchemaPath is not null)
+{
+    await File.WriteAllTextAsync(options.ExportSchemaPath, MartenSagaSchema.ExportScript(host.Services));
+    Console.WriteLine($"Wrote {options.ExportSchemaPath}");
+    return 0;
+}
+
 await host.StartAsync();
 var orders = OrderScenarios.CreateMix(options.Orders);
 var bus = host.Services.GetRequiredService<IBus>();
@@ -99,13 +115,29 @@ if (mismatches.Count > 0)
 return 0;
 
 /// <summary>The sample's command line.</summary>
-internal sealed record CommandLine(int Orders, int InFlight, bool Json, string? DiagramPath, string? Error)
+internal sealed record CommandLine(int Orders, int InFlight, bool Json, string? DiagramPath, string Store, string? Connection, string? ExportSchemaPath, string? Error)
 {
-    public const string Usage = "usage: Checkout [--orders N] [--in-flight N] [--json] [--diagram PATH]";
+    public const string Usage = "usage: Checkout [--orders N] [--in-flight N] [--json] [--store memory|postgres --connection CONNECTION_STRING [--export-schema PATH]] [--diagram PATH]";
 
     public static CommandLine Parse(string[] args)
     {
-        var result = new CommandLine(100, 64, false, null, null);
+        var result = Read(args);
+        if (result.Error is null && result.Store == "postgres" && string.IsNullOrWhiteSpace(result.Connection))
+        {
+            return result with { Error = "--store postgres needs --connection \"Host=...;Database=...\"" };
+        }
+
+        if (result.Error is null && result.ExportSchemaPath is not null && result.Store != "postgres")
+        {
+            return result with { Error = "--export-schema needs --store postgres" };
+        }
+
+        return result;
+    }
+
+    private static CommandLine Read(string[] args)
+    {
+        var result = new CommandLine(100, 64, false, null, "memory", null, null, null);
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -124,6 +156,17 @@ internal sealed record CommandLine(int Orders, int InFlight, bool Json, string? 
                     return result with { Error = "--in-flight needs a positive whole number" };
                 case "--json":
                     result = result with { Json = true };
+                    break;
+                case "--store" when i + 1 < args.Length && args[i + 1] is "memory" or "postgres":
+                    result = result with { Store = args[++i] };
+                    break;
+                case "--store":
+                    return result with { Error = "--store takes memory or postgres" };
+                case "--connection" when i + 1 < args.Length:
+                    result = result with { Connection = args[++i] };
+                    break;
+                case "--export-schema" when i + 1 < args.Length:
+                    result = result with { ExportSchemaPath = args[++i] };
                     break;
                 case "--diagram" when i + 1 < args.Length:
                     result = result with { DiagramPath = args[++i] };

@@ -44,7 +44,6 @@ public sealed partial class SagasBuilder
     internal Action<IBusRegistrationConfigurator, Action<IBusRegistrationContext, IBusFactoryConfigurator>> Transport { get; private set; }
         = (x, configureBus) => x.UsingInMemory((context, cfg) =>
         {
-            cfg.ConcurrentMessageLimit = Environment.ProcessorCount * 8;
             configureBus(context, cfg);
             cfg.ConfigureEndpoints(context);
         });

@@ -15,8 +15,19 @@ public sealed class SagasOptions
     /// <summary>How many times in all an event is run against a saga when it keeps losing optimistic-concurrency races, before the message faults. Default 20.</summary>
     public int MaxConcurrencyRetries { get; set; } = 20;
 
+    /// <summary>
+    /// How many messages each receive endpoint (saga or step) handles at once. Handlers mostly wait on I/O
+    /// (a database, a broker, an HTTP call), so this is well above the core count. Default 32.
+    /// </summary>
+    public int ConcurrentMessageLimit { get; set; } = 32;
+
     internal void Validate()
     {
+        if (ConcurrentMessageLimit < 1)
+        {
+            throw new InvalidOperationException($"SagasOptions.ConcurrentMessageLimit must be at least 1, got {ConcurrentMessageLimit}.");
+        }
+
         if (InboxRetention <= TimeSpan.Zero)
         {
             throw new InvalidOperationException($"SagasOptions.InboxRetention must be positive, got {InboxRetention}.");

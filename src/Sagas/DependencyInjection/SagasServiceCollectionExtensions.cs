@@ -60,6 +60,8 @@ public static class SagasServiceCollectionExtensions
         services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
+            x.AddConfigureEndpointsCallback((context, _, endpoint) =>
+                endpoint.ConcurrentMessageLimit = context.GetRequiredService<SagasOptions>().ConcurrentMessageLimit);
             foreach (var registration in builder.Registrations)
             {
                 registration(x);

@@ -21,6 +21,9 @@ public static class SagasDiagnostics
     /// <summary>Events dead-lettered because they can never be processed.</summary>
     public static Counter<long> DeadLetters { get; } = Meter.CreateCounter<long>("sagas.dead_letters", description: "Events moved to an error queue with their reasons");
 
+    /// <summary>Time from a message's commit (or due time) to its delivery by an outbox relay, in milliseconds.</summary>
+    public static Histogram<double> OutboxLag { get; } = Meter.CreateHistogram<double>("sagas.outbox.lag", unit: "ms", description: "Delay between an outbox message becoming deliverable and its delivery");
+
     /// <summary>Saga commits that lost an optimistic-concurrency race and were run again.</summary>
     public static Counter<long> ConcurrencyRetries { get; } = Meter.CreateCounter<long>("sagas.concurrency.retries", description: "Saga transitions re-run on fresh state after a version conflict");
 }

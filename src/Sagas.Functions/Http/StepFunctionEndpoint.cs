@@ -1,0 +1,369 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Mime;
+using System.Text.Json;
+using CloudNative.CloudEvents;
+using CloudNative.CloudEvents.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Primitives;
+using Sagas.CloudEvents;
+using Sagas.Functions.Runner;
+
+namespace Sagas.Functions.Http;
+
+/// <summary>
+/// The request handlers behind <c>MapStepFunctions</c>: POST runs CloudEvents (binary, structured or batch mode),
+/// OPTIONS answers the CloudEvents webhook validation handshake.
+/// </summary>
+/// <remarks>
+/// Status codes: 200 with the reply (a <c>StepFailed</c> reply too: the step ran and failed, which is an answer, not an
+/// HTTP error); 400 rejected (malformed, invalid, unknown type, missing saga attributes); 401 bad signature; 409 the same
+/// command is running; 413 too large; 415 a format other than JSON. Every error body is <c>application/problem+json</c>
+/// with an <c>errors</c> array naming each problem.
+/// </remarks>
+internal sealed class StepFunctionEndpoint(StepFunctionRunner runner, StepFunctionHttpOptions options)
+{
+    internal const string RequestOriginHeader = "WebHook-Request-Origin";
+    internal const string AllowedOriginHeader = "WebHook-Allowed-Origin";
+    internal const string AllowedRateHeader = "WebHook-Allowed-Rate";
+    private const string AllowedMethods = "POST, OPTIONS";
+
+    private readonly bool _allowsEveryOrigin = options.AllowedOrigins.Contains("*", StringComparer.Ordinal);
+
+    public async Task HandlePostAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var cancellationToken = context.RequestAborted;
+        if (request.ContentLength > options.MaxRequestBodySize)
+        {
+            await TooLargeAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var body = await ReadBodyAsync(context, options.MaxRequestBodySize, cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            await TooLargeAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        if (options.SignatureSecret is { } secret && !await CheckSignatureAsync(context, body, secret).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var mode = DetectMode(request.ContentType, out var unsupported);
+        if (unsupported is not null)
+        {
+            await ProblemAsync(context, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", unsupported, [unsupported]).ConfigureAwait(false);
+            return;
+        }
+
+        if (mode == RequestMode.Batch)
+        {
+            await HandleBatchAsync(context, body, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        CloudEvent command;
+        try
+        {
+            command = await runner.Converter.FromHttpRequestAsync(ToRequestMessage(request, body)).ConfigureAwait(false);
+        }
+        catch (CloudEventRejectedException ex)
+        {
+            await RejectedAsync(context, new StepFunctionRejection(null, null, null, ex.Reasons)).ConfigureAwait(false);
+            return;
+        }
+
+        var result = await runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
+        switch (result.Status)
+        {
+            case StepFunctionStatus.Replied:
+                await WriteContentAsync(context, runner.Converter.ToHttpContent(result.Reply!, mode == RequestMode.Structured ? ContentMode.Structured : ContentMode.Binary)).ConfigureAwait(false);
+                break;
+            case StepFunctionStatus.Rejected:
+                await RejectedAsync(context, result.Rejection!).ConfigureAwait(false);
+                break;
+            default:
+                await InProgressAsync(context, [$"command '{command.Id}' from '{command.Source}' is already running"]).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    public Task HandleOptionsAsync(HttpContext context)
+    {
+        context.Response.Headers.Allow = AllowedMethods;
+        var origin = context.Request.Headers[RequestOriginHeader].ToString().Trim();
+        if (origin.Length == 0)
+        {
+            // A plain OPTIONS request, not the webhook handshake.
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return Task.CompletedTask;
+        }
+
+        if (!_allowsEveryOrigin && !options.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase))
+        {
+            // No WebHook-Allowed-* headers: that is what withholds consent; the status is informative only.
+            var reason = $"origin '{origin}' is not allowed to deliver events to this endpoint";
+            return ProblemAsync(context, StatusCodes.Status403Forbidden, "Delivery not allowed", reason, [reason]);
+        }
+
+        context.Response.Headers[AllowedOriginHeader] = _allowsEveryOrigin ? "*" : origin;
+        context.Response.Headers[AllowedRateHeader] = options.AllowedRate?.ToString(CultureInfo.InvariantCulture) ?? "*";
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        return Task.CompletedTask;
+    }
+
+    private async Task HandleBatchAsync(HttpContext context, byte[] body, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<CloudEvent> commands;
+        try
+        {
+            commands = runner.Converter.Formatter.DecodeBatchModeMessage(body, new ContentType(context.Request.ContentType!), SagaAttributes.All);
+        }
+        catch (Exception ex) when (ex is ArgumentException or JsonException or FormatException or InvalidOperationException or NotSupportedException)
+        {
+            await RejectedAsync(context, new StepFunctionRejection(null, null, null, [$"not a valid CloudEvents batch: {ex.Message}"])).ConfigureAwait(false);
+            return;
+        }
+
+        // Check every event before running any, so that a rejected batch ran nothing.
+        var invocations = new List<StepInvocation>(commands.Count);
+        var reasons = new List<string>();
+        for (var i = 0; i < commands.Count; i++)
+        {
+            if (runner.TryPrepare(commands[i], out var invocation, out var rejection))
+            {
+                invocations.Add(invocation);
+            }
+            else
+            {
+                reasons.AddRange(rejection.Reasons.Select(r => $"event {i} (id '{commands[i].Id}'): {r}"));
+            }
+        }
+
+        if (reasons.Count > 0)
+        {
+            await ProblemAsync(context, StatusCodes.Status400BadRequest, "The CloudEvents batch was rejected", $"At least one event of the batch cannot be run, so none was run: {string.Join("; ", reasons)}", reasons).ConfigureAwait(false);
+            return;
+        }
+
+        var replies = new List<CloudEvent>(invocations.Count);
+        var running = new List<string>();
+        foreach (var invocation in invocations)
+        {
+            var result = await runner.ExecuteAsync(invocation, cancellationToken).ConfigureAwait(false);
+            if (result.Status == StepFunctionStatus.Replied)
+            {
+                replies.Add(result.Reply!);
+            }
+            else
+            {
+                var command = invocation.Decoded.CloudEvent;
+                running.Add($"event {replies.Count + running.Count} (id '{command.Id}'): command '{command.Id}' from '{command.Source}' is already running");
+            }
+        }
+
+        if (running.Count > 0)
+        {
+            // The others ran and their replies are stored: the retried batch gets them back without running them again.
+            await InProgressAsync(context, running).ConfigureAwait(false);
+            return;
+        }
+
+        await WriteContentAsync(context, replies.ToHttpContent(runner.Converter.Formatter)).ConfigureAwait(false);
+    }
+
+    private static RequestMode DetectMode(string? contentType, out string? unsupported)
+    {
+        unsupported = null;
+        if (contentType is null)
+        {
+            return RequestMode.Binary; // binary mode without data
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed) || parsed.MediaType is null)
+        {
+            unsupported = $"Content-Type '{contentType}' is not a media type";
+            return RequestMode.Binary;
+        }
+
+        // The HTTP binding's rule, batch prefix first: it also starts with "application/cloudevents".
+        var mediaType = parsed.MediaType;
+        if (mediaType.StartsWith("application/cloudevents-batch", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!mediaType.Equals(CloudEventConverter.BatchContentType, StringComparison.OrdinalIgnoreCase))
+            {
+                unsupported = $"batch format '{mediaType}' is not supported: send {CloudEventConverter.BatchContentType}";
+            }
+
+            return RequestMode.Batch;
+        }
+
+        if (mediaType.StartsWith("application/cloudevents", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!mediaType.Equals(CloudEventConverter.StructuredContentType, StringComparison.OrdinalIgnoreCase))
+            {
+                unsupported = $"event format '{mediaType}' is not supported: send {CloudEventConverter.StructuredContentType}";
+            }
+
+            return RequestMode.Structured;
+        }
+
+        if (!CloudEventConverter.IsJsonMediaType(mediaType))
+        {
+            unsupported = $"binary-mode data of type '{mediaType}' is not supported: step commands carry JSON data (application/json)";
+        }
+
+        return RequestMode.Binary;
+    }
+
+    /// <summary>The request as the CloudEvents HTTP binding of <see cref="CloudEventConverter"/> reads it: <c>ce-*</c> headers, Content-Type, body.</summary>
+    private static HttpRequestMessage ToRequestMessage(HttpRequest request, byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        if (request.ContentType is { } contentType)
+        {
+            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
+        var message = new HttpRequestMessage(HttpMethod.Post, new Uri("http://localhost/")) { Content = content };
+        foreach (var (name, values) in request.Headers)
+        {
+            if (name.StartsWith("ce-", StringComparison.OrdinalIgnoreCase))
+            {
+                // Header names are case-insensitive; attribute names are lower-case.
+                message.Headers.TryAddWithoutValidation(name.ToLowerInvariant(), (IEnumerable<string?>)values);
+            }
+        }
+
+        return message;
+    }
+
+    /// <summary>Reads the body, or returns <see langword="null"/> as soon as it exceeds <paramref name="limit"/> bytes.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpContext context, int limit, CancellationToken cancellationToken)
+    {
+        // This method enforces the limit (answering 413 with problem details), so the server's own limit steps aside.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = null;
+        }
+
+        using var buffer = new MemoryStream(context.Request.ContentLength is { } length ? (int)length : 0);
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    return null;
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            return buffer.ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    private async Task<bool> CheckSignatureAsync(HttpContext context, byte[] body, string secret)
+    {
+        var header = options.SignatureHeaderName;
+        var values = context.Request.Headers[header];
+        string? reason = null;
+        if (StringValues.IsNullOrEmpty(values))
+        {
+            reason = $"the request is not signed: the {header} header is missing";
+        }
+        else if (values.Count != 1 || !StepFunctionSignature.Verify(body, secret, values[0]))
+        {
+            reason = $"the {header} header does not match the body: expected {StepFunctionSignature.Prefix}<hex HMAC-SHA256 of the raw body with the shared secret>";
+        }
+
+        if (reason is null)
+        {
+            return true;
+        }
+
+        context.Response.Headers.WWWAuthenticate = $"HMAC-SHA256 header=\"{header}\"";
+        await ProblemAsync(context, StatusCodes.Status401Unauthorized, "Invalid request signature", reason, [reason]).ConfigureAwait(false);
+        return false;
+    }
+
+    private Task TooLargeAsync(HttpContext context)
+    {
+        var reason = $"the request body is larger than the limit of {options.MaxRequestBodySize} bytes";
+        return ProblemAsync(context, StatusCodes.Status413PayloadTooLarge, "Request too large", reason, [reason]);
+    }
+
+    private static Task RejectedAsync(HttpContext context, StepFunctionRejection rejection)
+    {
+        var problem = Problem(context, StatusCodes.Status400BadRequest, "The CloudEvent was rejected", rejection.Message, rejection.Reasons);
+        AddIfPresent(problem, "eventType", rejection.EventType);
+        AddIfPresent(problem, "eventId", rejection.EventId);
+        AddIfPresent(problem, "eventSource", rejection.EventSource);
+        return Results.Problem(problem).ExecuteAsync(context);
+    }
+
+    private static Task InProgressAsync(HttpContext context, IReadOnlyList<string> reasons)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        return ProblemAsync(context, StatusCodes.Status409Conflict, "Already running", "The same command (same source and id) is running now; send it again later to get its reply.", reasons);
+    }
+
+    private static Task ProblemAsync(HttpContext context, int status, string title, string detail, IReadOnlyList<string> errors)
+        => Results.Problem(Problem(context, status, title, detail, errors)).ExecuteAsync(context);
+
+    private static ProblemDetails Problem(HttpContext context, int status, string title, string detail, IReadOnlyList<string> errors)
+    {
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Instance = context.Request.Path };
+        problem.Extensions["errors"] = errors;
+        return problem;
+    }
+
+    private static void AddIfPresent(ProblemDetails problem, string name, string? value)
+    {
+        if (value is not null)
+        {
+            problem.Extensions[name] = value;
+        }
+    }
+
+    private static async Task WriteContentAsync(HttpContext context, HttpContent content)
+    {
+        using (content)
+        {
+            var body = await content.ReadAsByteArrayAsync(context.RequestAborted).ConfigureAwait(false);
+            var response = context.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            foreach (var (name, values) in content.Headers)
+            {
+                if (!name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    response.Headers[name] = values.ToArray();
+                }
+            }
+
+            response.ContentLength = body.Length;
+            await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>The three modes of the CloudEvents HTTP binding, told apart by Content-Type.</summary>
+internal enum RequestMode
+{
+    Binary,
+    Structured,
+    Batch,
+}

@@ -1,0 +1,89 @@
+using JasperFx;
+using Weasel.Core;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
+using Sagas.Marten;
+using Sagas.Marten.Inbox;
+using Sagas.Marten.Outbox;
+using Sagas.Marten.Persistence;
+using Sagas.Marten.Schema;
+using Sagas.Outbox;
+using Sagas.Persistence;
+using Sagas.Steps;
+
+namespace Sagas;
+
+/// <summary>Puts a Sagas application's state, inbox and outbox in PostgreSQL.</summary>
+public static class MartenSagasBuilderExtensions
+{
+    /// <summary>
+    /// Stores sagas, inbox and outbox in PostgreSQL through Marten and runs the outbox relay and the inbox
+    /// cleanup as hosted services (start the application with a generic host).
+    /// </summary>
+    public static SagasBuilder UseMarten(this SagasBuilder sagas, Action<MartenSagasOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(sagas);
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new MartenSagasOptions();
+        configure(options);
+        options.Validate();
+
+        var services = sagas.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(new SagasTables(options.SchemaName));
+        services.AddSingleton(_ =>
+        {
+            var dataSource = new NpgsqlDataSourceBuilder(options.ConnectionString);
+            dataSource.ConnectionStringBuilder.NoResetOnClose = true; // no session state is kept: skip DISCARD ALL on every pooled use
+            if (dataSource.ConnectionStringBuilder.MaxAutoPrepare == 0)
+            {
+                dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64; // the hot statements are few and repeated: plan them once per connection
+            }
+            return dataSource.Build();
+        });
+        services.AddSingleton<IDocumentStore>(sp => new DocumentStore(CreateStoreOptions(sp.GetRequiredService<NpgsqlDataSource>(), options, sagas.SagaStateTypes, sp.GetRequiredService<SagasTables>())));
+        services.AddSingleton(typeof(ISagaStore<>), typeof(MartenSagaStore<>));
+        services.AddSingleton<IMessageStore, MartenMessageStore>();
+        services.AddSingleton<OutboxRelay>();
+        services.AddSingleton<IOutboxDispatcher>(sp => sp.GetRequiredService<OutboxRelay>());
+        services.TryAddSingleton<InboxCleanup>();
+
+        // Start order matters: the schema exists before the bus (registered by AddSagas after this) and the relay start.
+        services.AddHostedService<MartenSchemaInitializer>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
+        services.AddHostedService(sp => sp.GetRequiredService<InboxCleanup>());
+        return sagas;
+    }
+
+    private static StoreOptions CreateStoreOptions(NpgsqlDataSource dataSource, MartenSagasOptions options, IReadOnlyList<Type> sagaStates, SagasTables tables)
+    {
+        var store = new StoreOptions();
+        store.Connection(dataSource);
+        store.DatabaseSchemaName = options.SchemaName;
+        store.AutoCreateSchemaObjects = options.ApplySchemaChangesAtStart ? AutoCreate.CreateOrUpdate : AutoCreate.None;
+        store.UseSystemTextJsonForSerialization(EnumStorage.AsString);
+        foreach (var state in sagaStates)
+        {
+            MapSagaMethod.MakeGenericMethod(state).Invoke(null, [store]);
+        }
+
+        foreach (var table in tables.Tables())
+        {
+            store.Storage.ExtendedSchemaObjects.Add(table);
+        }
+
+        return store;
+    }
+
+    private static readonly System.Reflection.MethodInfo MapSagaMethod =
+        typeof(MartenSagasBuilderExtensions).GetMethod(nameof(MapSaga), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+
+    private static void MapSaga<TState>(StoreOptions store)
+        where TState : StepSagaState
+        => store.Schema.For<TState>()
+            .Identity(s => s.CorrelationId)
+            .UseNumericRevisions(true)
+            .Metadata(m => m.Revision.MapTo(s => s.Version));
+}

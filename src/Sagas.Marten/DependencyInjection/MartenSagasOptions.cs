@@ -1,0 +1,67 @@
+namespace Sagas.Marten;
+
+/// <summary>Options of the PostgreSQL store, validated at start.</summary>
+public sealed class MartenSagasOptions
+{
+    /// <summary>The PostgreSQL connection string. Required.</summary>
+    public string ConnectionString { get; set; } = string.Empty;
+
+    /// <summary>The PostgreSQL schema holding saga documents, the inbox and the outbox. Default <c>sagas</c>.</summary>
+    public string SchemaName { get; set; } = "sagas";
+
+    /// <summary>
+    /// Whether missing tables and columns are created at start. Default true. Turn it off where a DBA applies
+    /// migrations: export the script with <see cref="MartenSagaSchema.ExportScript"/>.
+    /// </summary>
+    public bool ApplySchemaChangesAtStart { get; set; } = true;
+
+    /// <summary>Whether this process runs an outbox relay. Default true; any number of processes may run one.</summary>
+    public bool RunRelay { get; set; } = true;
+
+    /// <summary>
+    /// How old an undelivered message must be before a relay takes it over. The process that committed a message
+    /// sends it right away; the relay is for messages whose send failed or whose process died. Default 2 seconds.
+    /// </summary>
+    public TimeSpan RelayTakeoverDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Most messages one relay claims and delivers per batch. Default 200.</summary>
+    public int RelayBatchSize { get; set; } = 200;
+
+    /// <summary>
+    /// How often the relay looks for work without being notified: only a fallback, since commits wake it through
+    /// <c>LISTEN/NOTIFY</c>. Default 2 seconds.
+    /// </summary>
+    public TimeSpan RelayPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long the relay waits after being woken before it claims, so messages committed together travel in one
+    /// batch. Trades a little latency for fewer transactions. Default 2 milliseconds; zero disables it.
+    /// </summary>
+    public TimeSpan RelayBatchWindow { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>How often expired inbox records are removed. Default 1 minute.</summary>
+    public TimeSpan InboxCleanupInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How many expired inbox records one cleanup statement removes. Default 1000.</summary>
+    public int InboxCleanupBatchSize { get; set; } = 1000;
+
+    internal void Validate()
+    {
+        Check(!string.IsNullOrWhiteSpace(ConnectionString), "MartenSagasOptions.ConnectionString is required.");
+        Check(System.Text.RegularExpressions.Regex.IsMatch(SchemaName, "^[a-z_][a-z0-9_]{0,62}$"), $"MartenSagasOptions.SchemaName must be a lower-case PostgreSQL identifier, got '{SchemaName}'.");
+        Check(RelayTakeoverDelay >= TimeSpan.Zero, $"MartenSagasOptions.RelayTakeoverDelay must not be negative, got {RelayTakeoverDelay}.");
+        Check(RelayBatchSize is > 0 and <= 10_000, $"MartenSagasOptions.RelayBatchSize must be between 1 and 10000, got {RelayBatchSize}.");
+        Check(RelayPollInterval > TimeSpan.Zero, $"MartenSagasOptions.RelayPollInterval must be positive, got {RelayPollInterval}.");
+        Check(RelayBatchWindow >= TimeSpan.Zero && RelayBatchWindow < RelayPollInterval, $"MartenSagasOptions.RelayBatchWindow must be between zero and RelayPollInterval, got {RelayBatchWindow}.");
+        Check(InboxCleanupInterval > TimeSpan.Zero, $"MartenSagasOptions.InboxCleanupInterval must be positive, got {InboxCleanupInterval}.");
+        Check(InboxCleanupBatchSize > 0, $"MartenSagasOptions.InboxCleanupBatchSize must be positive, got {InboxCleanupBatchSize}.");
+    }
+
+    private static void Check(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException(message);
+        }
+    }
+}

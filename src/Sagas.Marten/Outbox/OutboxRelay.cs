@@ -1,0 +1,406 @@
+using System.Threading.Channels;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Polly;
+using Polly.Retry;
+using Sagas.Diagnostics;
+using Sagas.Marten.Schema;
+using Sagas.Outbox;
+
+namespace Sagas.Marten.Outbox;
+
+/// <summary>
+/// Delivers committed outbox messages to the transport. The committing process sends its messages right after
+/// the commit (<see cref="DispatchAsync"/>) and deletes them in batches; the relay delivers the rest: scheduled
+/// messages when due, and messages left behind by a failed send or a crashed process once they are older than
+/// <see cref="MartenSagasOptions.RelayTakeoverDelay"/>. Each relay pass is one transaction that locks a batch of
+/// deliverable messages with <c>FOR UPDATE SKIP LOCKED</c> (so relays in several processes share the work
+/// without sending a message twice), takes a transaction-scoped advisory lock per saga (so one relay at a time
+/// sends a saga's messages, in commit order), sends them with Polly backoff while the broker is down, deletes
+/// them and commits. Wakes on
+/// <c>LISTEN/NOTIFY</c> from committing transactions and on commits in this process; polls only as a fallback
+/// and sleeps until the next due time.
+/// </summary>
+/// <remarks>
+/// Delivery is at least once: a relay that dies after sending and before committing the delete releases its
+/// locks with its connection; the batch is sent again and the receivers' inboxes drop the copies.
+/// </remarks>
+internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly SagasTables _tables;
+    private readonly MartenSagasOptions _options;
+    private readonly IServiceProvider _services;
+    private readonly TimeProvider _time;
+    private readonly ILogger<OutboxRelay> _logger;
+    private readonly IRelayCheckpoint? _checkpoint;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<bool> _notify = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<Guid> _delivered = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ResiliencePipeline _send;
+    private DateTimeOffset? _nextDue;
+
+    public OutboxRelay(
+        NpgsqlDataSource dataSource,
+        SagasTables tables,
+        MartenSagasOptions options,
+        IServiceProvider services,
+        TimeProvider time,
+        ILogger<OutboxRelay> logger,
+        IRelayCheckpoint? checkpoint = null)
+    {
+        _dataSource = dataSource;
+        _tables = tables;
+        _options = options;
+        _services = services;
+        _time = time;
+        _logger = logger;
+        _checkpoint = checkpoint;
+        _send = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
+                MaxRetryAttempts = 8, // about 25 s; then the batch's transaction rolls back and a later pass retries it
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(100),
+                MaxDelay = TimeSpan.FromSeconds(10),
+                OnRetry = args =>
+                {
+                    LogBrokerDown(_logger, args.Outcome.Exception, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    /// <summary>
+    /// The fast path: messages just committed in this process are sent at once, then deleted in batches in the
+    /// background. A message whose send fails stays in the outbox; the relay (in this or any process) takes
+    /// over messages older than <see cref="MartenSagasOptions.RelayTakeoverDelay"/>, and scheduled messages at
+    /// their due time.
+    /// </summary>
+    public async Task DispatchAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var bus = _services.GetRequiredService<IBus>();
+        foreach (var message in messages)
+        {
+            if (message.DueTime > now)
+            {
+                continue; // the relay delivers it when due
+            }
+
+            try
+            {
+                await OutboxSender.SendAsync(bus, message, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogInlineSendFailed(_logger, ex, message.Id);
+                Wake();
+                _notify.Writer.TryWrite(true);
+                continue;
+            }
+
+            SagasDiagnostics.OutboxLag.Record(0);
+            _delivered.Writer.TryWrite(message.Id);
+        }
+    }
+
+    /// <summary>
+    /// One relay pass, in one transaction: locks a batch of deliverable messages (skipping rows and sagas another
+    /// relay holds), sends them in commit order, deletes them and commits. Returns how many it delivered.
+    /// </summary>
+    internal async Task<int> RelayBatchAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var batch = await ClaimAsync(connection, now, cancellationToken).ConfigureAwait(false);
+        if (batch.Count == 0)
+        {
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        }
+
+        var bus = _services.GetRequiredService<IBus>();
+        foreach (var (_, message, createdAt) in batch)
+        {
+            await _send.ExecuteAsync(static (state, token) => new ValueTask(OutboxSender.SendAsync(state.bus, state.message, token)), (bus, message), cancellationToken).ConfigureAwait(false);
+            SagasDiagnostics.OutboxLag.Record((_time.GetUtcNow() - (message.DueTime ?? createdAt)).TotalMilliseconds);
+        }
+
+        if (_checkpoint is not null)
+        {
+            await _checkpoint.DeliveredAsync([.. batch.Select(b => b.Message.Id)]).ConfigureAwait(false);
+        }
+
+        await using (var delete = new NpgsqlCommand($"delete from {_tables.Outbox} where seq = any($1)", connection))
+        {
+            delete.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Seq).ToArray() });
+            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return batch.Count;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var notifying = NotifyAsync(stoppingToken);
+        var deleting = DeleteDeliveredAsync(stoppingToken);
+        if (!_options.RunRelay)
+        {
+            await Task.WhenAll(notifying, deleting).ConfigureAwait(false);
+            return;
+        }
+
+        var listening = ListenAsync(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var delivered = 0;
+            try
+            {
+                delivered = await RelayBatchAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogRelayFailed(_logger, ex);
+            }
+
+            if (delivered > 0)
+            {
+                continue; // more may be waiting: stop only after a pass that found nothing
+            }
+
+            try
+            {
+                await WaitForWorkAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+
+        await Task.WhenAll(listening, notifying, deleting).ConfigureAwait(false);
+    }
+
+    private void Wake() => _wake.Writer.TryWrite(true);
+
+    private async Task<List<(long Seq, OutboxMessage Message, DateTimeOffset CreatedAt)>> ClaimAsync(NpgsqlConnection connection, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Ready messages and due scheduled ones, each read through its own partial index in key order (an
+        // index scan also marks dead entries of this high-churn table, so later scans skip them). A saga's
+        // messages go to one relay at a time: the advisory lock is held until this transaction ends.
+        const string columns = "seq, id, destination, content_type, body, headers, saga_id, due_at, created_at";
+        const string sagaLock = "(saga_id is null or pg_try_advisory_xact_lock(hashtextextended(saga_id::text, 0)))";
+        var t = _tables.Outbox;
+        await using var batch = new NpgsqlBatch(connection);
+        var ready = new NpgsqlBatchCommand($"select {columns} from {t} where due_at is null and created_at <= $2 and {sagaLock} order by seq limit $1 for update skip locked");
+        ready.Parameters.Add(new NpgsqlParameter { Value = _options.RelayBatchSize });
+        ready.Parameters.Add(new NpgsqlParameter { Value = now - _options.RelayTakeoverDelay });
+        var due = new NpgsqlBatchCommand($"select {columns} from {t} where due_at is not null and due_at <= $1 and {sagaLock} order by due_at limit $2 for update skip locked");
+        due.Parameters.Add(new NpgsqlParameter { Value = now });
+        due.Parameters.Add(new NpgsqlParameter { Value = _options.RelayBatchSize });
+        var next = new NpgsqlBatchCommand($"select min(due_at) from {t} where due_at is not null and due_at > $1");
+        next.Parameters.Add(new NpgsqlParameter { Value = now });
+        batch.BatchCommands.Add(ready);
+        batch.BatchCommands.Add(due);
+        batch.BatchCommands.Add(next);
+
+        var rows = new List<(long Seq, OutboxMessage Message, DateTimeOffset CreatedAt)>();
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        for (var result = 0; result < 2; result++)
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add((reader.GetInt64(0), new OutboxMessage
+                {
+                    Id = reader.GetGuid(1),
+                    Destination = new Uri(reader.GetString(2)),
+                    ContentType = reader.GetString(3),
+                    Body = reader.GetFieldValue<byte[]>(4),
+                    Headers = reader.IsDBNull(5) ? null : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(5)),
+                    SagaId = reader.IsDBNull(6) ? null : reader.GetGuid(6),
+                    DueTime = reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
+                }, reader.GetFieldValue<DateTimeOffset>(8)));
+            }
+
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _nextDue = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !reader.IsDBNull(0)
+            ? reader.GetFieldValue<DateTimeOffset>(0)
+            : null;
+        rows.Sort((a, b) => a.Seq.CompareTo(b.Seq));
+        return rows;
+    }
+
+    private async Task WaitForWorkAsync(CancellationToken cancellationToken)
+    {
+        var wait = _options.RelayPollInterval;
+        if (_nextDue is { } due && due - _time.GetUtcNow() < wait)
+        {
+            wait = due - _time.GetUtcNow();
+        }
+
+        if (wait > TimeSpan.Zero)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var delay = Task.Delay(wait, _time, timeout.Token);
+            var signal = _wake.Reader.WaitToReadAsync(timeout.Token).AsTask();
+            await Task.WhenAny(delay, signal).ConfigureAwait(false);
+            await timeout.CancelAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        _wake.Reader.TryRead(out _);
+
+        // Let commits that arrive together share one batch (and one round trip).
+        if (_options.RelayBatchWindow > TimeSpan.Zero)
+        {
+            await Task.Delay(_options.RelayBatchWindow, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Deletes messages the fast path delivered, many per statement.</summary>
+    private async Task DeleteDeliveredAsync(CancellationToken cancellationToken)
+    {
+        var ids = new List<Guid>();
+        try
+        {
+            while (await _delivered.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await DeleteAsync(ids, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await DeleteAsync(ids, CancellationToken.None).ConfigureAwait(false); // what was delivered before stopping
+        }
+    }
+
+    private async Task DeleteAsync(List<Guid> ids, CancellationToken cancellationToken)
+    {
+        while (_delivered.Reader.TryRead(out var id))
+        {
+            ids.Add(id);
+        }
+
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var delete = new NpgsqlCommand($"delete from {_tables.Outbox} where id = any($1)", connection);
+            delete.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray() });
+            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            ids.Clear();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Not deleted: the relay takes the rows over later and sends them again; receivers drop the copies.
+            LogDeleteFailed(_logger, ex, ids.Count);
+            ids.Clear();
+        }
+    }
+
+    /// <summary>Sends one <c>NOTIFY</c> per burst of commits, so relays in other processes wake.</summary>
+    private async Task NotifyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await _notify.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                _notify.Reader.TryRead(out _);
+                try
+                {
+                    await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                    await using var notify = new NpgsqlCommand($"NOTIFY {_tables.Channel}", connection);
+                    await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogNotifyFailed(_logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // stopping
+        }
+    }
+
+    private async Task ListenAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                connection.Notification += (_, _) => Wake();
+                await using (var listen = new NpgsqlCommand($"LISTEN {_tables.Channel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                Wake(); // whatever was committed while nobody listened
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogListenFailed(_logger, ex);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox delivery failed (attempt {Attempt}); retrying in {DelayMs} ms")]
+    private static partial void LogBrokerDown(ILogger logger, Exception? exception, int attempt, double delayMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Outbox relay batch failed; its claims expire and another pass retries them")]
+    private static partial void LogRelayFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending outbox message {MessageId} right after its commit failed; the relay will deliver it")]
+    private static partial void LogInlineSendFailed(ILogger logger, Exception exception, Guid messageId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting {Count} delivered outbox messages failed; the relay will send them again and receivers will drop the copies")]
+    private static partial void LogDeleteFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not notify other outbox relays; they will find the messages by polling")]
+    private static partial void LogNotifyFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox relay lost its LISTEN connection; polling until it reconnects")]
+    private static partial void LogListenFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>
+/// Observes the relay between sending a batch and deleting it. Used by crash tests to stop the process at
+/// exactly that point; production code has none.
+/// </summary>
+internal interface IRelayCheckpoint
+{
+    ValueTask DeliveredAsync(IReadOnlyList<Guid> messageIds);
+}
