@@ -18,9 +18,8 @@ namespace Sagas.Marten.Outbox;
 /// messages when due, and messages left behind by a failed send or a crashed process once they are older than
 /// <see cref="MartenSagasOptions.RelayTakeoverDelay"/>. Each relay pass is one transaction that locks a batch of
 /// deliverable messages with <c>FOR UPDATE SKIP LOCKED</c> (so relays in several processes share the work
-/// without sending a message twice), takes a transaction-scoped advisory lock per saga (so one relay at a time
-/// sends a saga's messages, in commit order), sends them with Polly backoff while the broker is down, deletes
-/// them and commits. Wakes on
+/// without sending a message twice), taking only the oldest pending message of each saga (so a saga's messages
+/// go out in commit order), sends them with Polly backoff while the broker is down, deletes them and commits. Wakes on
 /// <c>LISTEN/NOTIFY</c> from committing transactions and on commits in this process; polls only as a fallback
 /// and sleeps until the next due time.
 /// </summary>
@@ -36,7 +35,7 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
     private readonly IServiceProvider _services;
     private readonly TimeProvider _time;
     private readonly ILogger<OutboxRelay> _logger;
-    private readonly IRelayCheckpoint? _checkpoint;
+    private readonly IOutboxCheckpoint? _checkpoint;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Channel<bool> _notify = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Channel<Guid> _delivered = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
@@ -50,7 +49,7 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
         IServiceProvider services,
         TimeProvider time,
         ILogger<OutboxRelay> logger,
-        IRelayCheckpoint? checkpoint = null)
+        IOutboxCheckpoint? checkpoint = null)
     {
         _dataSource = dataSource;
         _tables = tables;
@@ -94,6 +93,11 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
                 continue; // the relay delivers it when due
             }
 
+            if (_checkpoint is not null)
+            {
+                await _checkpoint.CommittedAsync(message).ConfigureAwait(false);
+            }
+
             try
             {
                 await OutboxSender.SendAsync(bus, message, cancellationToken).ConfigureAwait(false);
@@ -107,6 +111,11 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
             }
 
             SagasDiagnostics.OutboxLag.Record(0);
+            if (_checkpoint is not null)
+            {
+                await _checkpoint.DeliveredAsync([message.Id]).ConfigureAwait(false);
+            }
+
             _delivered.Writer.TryWrite(message.Id);
         }
     }
@@ -194,17 +203,21 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
 
     private async Task<List<(long Seq, OutboxMessage Message, DateTimeOffset CreatedAt)>> ClaimAsync(NpgsqlConnection connection, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // Ready messages and due scheduled ones, each read through its own partial index in key order (an
-        // index scan also marks dead entries of this high-churn table, so later scans skip them). A saga's
-        // messages go to one relay at a time: the advisory lock is held until this transaction ends.
+        // Ready messages are taken only at the head of their saga (no earlier one left in the table, in this
+        // statement's snapshot), so a saga's messages are sent in commit order even with several relays: a relay
+        // holding a saga's head locked until its transaction ends keeps everyone else off that saga. Scheduled
+        // messages are independent of each other and go when due. Each query reads its own partial index in key
+        // order (an index scan also marks dead entries of this high-churn table, so later scans skip them).
         const string columns = "seq, id, destination, content_type, body, headers, saga_id, due_at, created_at";
-        const string sagaLock = "(saga_id is null or pg_try_advisory_xact_lock(hashtextextended(saga_id::text, 0)))";
         var t = _tables.Outbox;
         await using var batch = new NpgsqlBatch(connection);
-        var ready = new NpgsqlBatchCommand($"select {columns} from {t} where due_at is null and created_at <= $2 and {sagaLock} order by seq limit $1 for update skip locked");
+        var ready = new NpgsqlBatchCommand(
+            $"select {columns} from {t} c where due_at is null and created_at <= $2 " +
+            $"and (saga_id is null or not exists (select 1 from {t} e where e.saga_id = c.saga_id and e.due_at is null and e.seq < c.seq)) " +
+            "order by seq limit $1 for update skip locked");
         ready.Parameters.Add(new NpgsqlParameter { Value = _options.RelayBatchSize });
         ready.Parameters.Add(new NpgsqlParameter { Value = now - _options.RelayTakeoverDelay });
-        var due = new NpgsqlBatchCommand($"select {columns} from {t} where due_at is not null and due_at <= $1 and {sagaLock} order by due_at limit $2 for update skip locked");
+        var due = new NpgsqlBatchCommand($"select {columns} from {t} where due_at is not null and due_at <= $1 order by due_at limit $2 for update skip locked");
         due.Parameters.Add(new NpgsqlParameter { Value = now });
         due.Parameters.Add(new NpgsqlParameter { Value = _options.RelayBatchSize });
         var next = new NpgsqlBatchCommand($"select min(due_at) from {t} where due_at is not null and due_at > $1");
@@ -397,10 +410,12 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
 }
 
 /// <summary>
-/// Observes the relay between sending a batch and deleting it. Used by crash tests to stop the process at
-/// exactly that point; production code has none.
+/// Observes outbox delivery at the points where a crash matters: after the commit and before the send, and
+/// after the send and before the delete. Crash tests stop the process there; production code has none.
 /// </summary>
-internal interface IRelayCheckpoint
+internal interface IOutboxCheckpoint
 {
+    ValueTask CommittedAsync(OutboxMessage message);
+
     ValueTask DeliveredAsync(IReadOnlyList<Guid> messageIds);
 }

@@ -36,6 +36,7 @@ internal sealed class SagasTables(string schema)
         outbox.AddColumn("created_at", "timestamptz").NotNull();
         outbox.Indexes.Add(new IndexDefinition("ux_sagas_outbox_id") { IsUnique = true }.AgainstColumns("id"));
         outbox.Indexes.Add(new IndexDefinition("ix_sagas_outbox_ready") { Predicate = "due_at is null" }.AgainstColumns("seq"));
+        outbox.Indexes.Add(new IndexDefinition("ix_sagas_outbox_saga_ready") { Predicate = "due_at is null" }.AgainstColumns("saga_id", "seq"));
         outbox.Indexes.Add(new IndexDefinition("ix_sagas_outbox_due") { Predicate = "due_at is not null" }.AgainstColumns("due_at"));
         QueueTable(outbox);
         yield return outbox;

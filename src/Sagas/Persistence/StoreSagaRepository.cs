@@ -20,6 +20,9 @@ internal sealed class StoreSagaRepository<TState>(
     ILoadSagaRepositoryContextFactory<TState>
     where TState : class, ISaga
 {
+    // Events for one saga run one at a time in this process (striped by saga id), so they do not race each
+    // other into version conflicts; optimistic concurrency still settles races between processes.
+    private readonly SemaphoreSlim[] _stripes = [.. Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1))];
     private readonly ISagaCommitObserver<TState>[] _observers = [.. observers];
 
     public async Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<TState, T>> next)
@@ -28,6 +31,25 @@ internal sealed class StoreSagaRepository<TState>(
         var transaction = context.TryGetPayload<MessageTransaction>(out var tx)
             ? tx
             : throw new InvalidOperationException("No Sagas message transaction on this message: the saga must run behind the Sagas inbox/outbox filter (services.AddSagas).");
+        var stripe = context.CorrelationId is { } sagaId ? _stripes[(sagaId.GetHashCode() & int.MaxValue) % _stripes.Length] : null;
+        if (stripe is not null)
+        {
+            await stripe.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await SendOnceAsync(context, next, transaction).ConfigureAwait(false);
+        }
+        finally
+        {
+            stripe?.Release();
+        }
+    }
+
+    private async Task SendOnceAsync<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<TState, T>> next, MessageTransaction transaction)
+        where T : class
+    {
         for (var attempt = 1; ; attempt++)
         {
             transaction.Reset();

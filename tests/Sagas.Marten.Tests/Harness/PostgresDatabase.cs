@@ -15,7 +15,8 @@ public static class PostgresDatabase
     /// <summary>Creates (or empties) a schema named after the test class and returns its name.</summary>
     public static async Task<string> FreshSchemaAsync(string name)
     {
-        var schema = "t_" + new string([.. name.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit)])[..Math.Min(40, name.Length)];
+        var letters = new string([.. name.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit)]);
+        var schema = "t_" + letters[..Math.Min(40, letters.Length)];
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"drop schema if exists {schema} cascade; create schema {schema};", connection);
