@@ -13,9 +13,18 @@ using Sagas.Steps;
 // In-memory comparison: the same three-transition saga (reserve → charge → confirm) through Sagas and through
 // plain MassTransit, in one process, same in-flight window. Usage:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- [--orders N] [--in-flight N] [--json]
+// Durable run on PostgreSQL (three saga transitions and two step consumers per order), see benchmarks/run-postgres.sh:
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --postgres CONNECTION [--orders N] [--in-flight N] [--json]
 var orders = Arg("--orders", 5000);
 var inFlight = Arg("--in-flight", 64);
 var json = args.Contains("--json");
+var postgres = Array.IndexOf(args, "--postgres") is var p and >= 0 ? args[p + 1] : null;
+if (postgres is not null)
+{
+    await Durable.RunAsync(postgres, Math.Min(200, orders), inFlight, json: false, quiet: true); // warm-up
+    await Durable.RunAsync(postgres, orders, inFlight, json, quiet: false);
+    return 0;
+}
 
 // Warm both up once so JIT is not measured, then measure each.
 await RunPlainAsync(200, inFlight);

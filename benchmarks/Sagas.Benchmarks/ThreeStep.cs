@@ -48,3 +48,21 @@ public sealed class Ok<T> : IStepHandler<T, Done>
 {
     public ValueTask<StepOutcome<Done>> HandleAsync(T command, StepContext context) => ValueTask.FromResult<StepOutcome<Done>>(Done.Value);
 }
+
+/// <summary>
+/// The durable benchmark's shape: the start event and two step replies (three saga transitions) and two step
+/// consumers per order.
+/// </summary>
+public sealed class TwoStepSaga : StepSagaStateMachine<BenchState>
+{
+    public TwoStepSaga()
+    {
+        Event(() => Placed, e => e.CorrelateById(m => m.Message.OrderId));
+        Steps(plan => plan
+            .Compensatable<Reserve, Done, Release>("Reserve", s => new Reserve(s.CorrelationId), s => new Release(s.CorrelationId))
+            .Pivot<Charge, Done>("Charge", s => new Charge(s.CorrelationId, s.Amount)));
+        Initially(When(Placed).Then(c => c.Saga.Amount = c.Message.Amount).ThenAsync(BeginStepsAsync));
+    }
+
+    public Event<OrderPlaced> Placed { get; private set; } = null!;
+}

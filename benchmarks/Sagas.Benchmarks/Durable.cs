@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Sagas.Benchmarks.ThreeStep;
+using Sagas.Diagnostics;
+using Sagas.Persistence;
+using Sagas.Steps;
+
+namespace Sagas.Benchmarks;
+
+/// <summary>
+/// The checkout shape on PostgreSQL with default durability: per order three saga transitions and two step
+/// consumers. Prints sagas/s, p50/p99 saga latency, PostgreSQL transactions per saga (pg_stat_database) and
+/// outbox lag p99.
+/// </summary>
+internal static class Durable
+{
+    public static async Task RunAsync(string connection, int orders, int inFlight, bool json, bool quiet)
+    {
+        var schema = "bench_" + Guid.NewGuid().ToString("N")[..8];
+        var completion = new Completion();
+        var lags = new List<double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == SagasDiagnostics.Name && instrument.Name == "sagas.outbox.lag")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
+        {
+            lock (lags)
+            {
+                lags.Add(value);
+            }
+        });
+        listener.Start();
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Error);
+        builder.Services.AddSingleton<ISagaCommitObserver<BenchState>>(new CompletionObserver(completion));
+        builder.Services.AddSagas(s => s
+            .AddContracts(c => c.Add<OrderPlaced>().Add<Reserve>().Add<Release>().Add<Charge>())
+            .AddSaga<TwoStepSaga, BenchState>()
+            .AddStep<Reserve, Done, Ok<Reserve>>()
+            .AddStep<Release, Done, Ok<Release>>()
+            .AddStep<Charge, Done, Ok<Charge>>()
+            .UseMarten(o =>
+            {
+                o.ConnectionString = connection;
+                o.SchemaName = schema;
+            }));
+        using var host = builder.Build();
+        await host.StartAsync();
+        var bus = host.Services.GetRequiredService<IBus>();
+        var before = await CommittedTransactionsAsync(connection);
+        using var window = new SemaphoreSlim(inFlight);
+        completion.OnDone = () => window.Release();
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < orders; i++)
+        {
+            await window.WaitAsync();
+            var id = NewId.NextGuid();
+            completion.Submitted(id);
+            await bus.Publish(new OrderPlaced(id, 10m));
+        }
+
+        await completion.WaitAsync(orders).WaitAsync(TimeSpan.FromMinutes(10));
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var after = await CommittedTransactionsAsync(connection);
+        await host.StopAsync();
+        await DropSchemaAsync(connection, schema);
+        if (quiet)
+        {
+            return;
+        }
+
+        var latencies = completion.Latencies.Order().ToArray();
+        double[] lag;
+        lock (lags)
+        {
+            lag = [.. lags.Order()];
+        }
+
+        var result = new
+        {
+            orders,
+            inFlight,
+            sagasPerSecond = Math.Round(orders / elapsed.TotalSeconds, 1),
+            p50Ms = Percentile(latencies, 0.50),
+            p99Ms = Percentile(latencies, 0.99),
+            transactionsPerSaga = Math.Round((after - before) / (double)orders, 2),
+            outboxLagP99Ms = lag.Length == 0 ? 0 : Percentile(lag, 0.99),
+        };
+        Console.WriteLine(json
+            ? JsonSerializer.Serialize(result, new JsonSerializerOptions(JsonSerializerDefaults.Web))
+            : string.Create(CultureInfo.InvariantCulture, $"PostgreSQL checkout shape, {orders} orders, {inFlight} in flight: {result.sagasPerSecond} sagas/s, p50 {result.p50Ms} ms, p99 {result.p99Ms} ms, {result.transactionsPerSaga} transactions/saga, outbox lag p99 {result.outboxLagP99Ms} ms"));
+    }
+
+    private static async Task<long> CommittedTransactionsAsync(string connection)
+    {
+        await using var db = new NpgsqlConnection(connection);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand("select xact_commit from pg_stat_database where datname = current_database()", db);
+        var value = (long)(await command.ExecuteScalarAsync())!;
+        await using var own = new NpgsqlCommand("select pg_stat_clear_snapshot()", db); // counts as one of ours; negligible
+        await own.ExecuteNonQueryAsync();
+        return value;
+    }
+
+    private static async Task DropSchemaAsync(string connection, string schema)
+    {
+        await using var db = new NpgsqlConnection(connection);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand($"drop schema if exists {schema} cascade", db);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static double Percentile(double[] sorted, double p)
+        => sorted.Length == 0 ? 0 : Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)], 2);
+}
