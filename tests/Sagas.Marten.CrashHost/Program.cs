@@ -46,6 +46,8 @@ if (crashAt is not null)
     builder.Services.AddSingleton<IOutboxCheckpoint>(new CrashCheckpoint(crashAt));
 }
 
+// Deadlines far beyond any restart, so the runs test delivery, not timeouts, even on a loaded machine.
+builder.Services.AddSingleton(new CheckoutSettings { Deadline = TimeSpan.FromMinutes(10) });
 builder.Services.AddSagas(sagas => sagas.AddCheckout().UseMarten(o =>
 {
     o.ConnectionString = connection;

@@ -90,7 +90,8 @@ public sealed partial class SagasBuilder
 
     /// <summary>
     /// Runs <typeparamref name="THandler"/> in this process as the executor of <typeparamref name="TCommand"/>
-    /// (a step or a compensation), on an endpoint named after the command (e.g. <c>reserve-inventory</c>).
+    /// (a step or a compensation), on an endpoint named after the command (e.g. <c>reserve-inventory</c>) —
+    /// unless <see cref="Gateway.StepRoutingOptions"/> routes the command to a function, which then runs it.
     /// </summary>
     public SagasBuilder AddStep<TCommand, TResult, THandler>()
         where TCommand : class
@@ -110,6 +111,26 @@ public sealed partial class SagasBuilder
     {
         ArgumentNullException.ThrowIfNull(configure);
         _busConfigurations.Add(configure);
+        return this;
+    }
+
+    /// <summary>
+    /// Takes <typeparamref name="TCommand"/> from the bus and forwards it to the function that
+    /// <see cref="Gateway.StepRoutingOptions"/> routes it to; for steps with no handler in this process.
+    /// </summary>
+    public SagasBuilder AddFunctionStep<TCommand>()
+        where TCommand : class
+    {
+        var endpoint = KebabCase(typeof(TCommand).Name);
+        _registrations.Add(x => x.AddConsumer<StepConsumer<TCommand, Done>>().Endpoint(e => e.Name = endpoint));
+        return this;
+    }
+
+    /// <summary>Routes step commands to functions; see <see cref="Gateway.StepRoutingOptions"/>.</summary>
+    public SagasBuilder RouteSteps(Action<Gateway.StepRoutingOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(configure);
         return this;
     }
 

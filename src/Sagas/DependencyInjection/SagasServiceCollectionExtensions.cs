@@ -56,6 +56,8 @@ public static class SagasServiceCollectionExtensions
         services.TryAddSingleton<IOutboxDispatcher, InMemoryOutboxDispatcher>();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<DeadLetterObserver>();
+        services.TryAddSingleton<Sagas.Gateway.StepGateway>();
+        services.AddOptions<Sagas.Gateway.StepRoutingOptions>();
 
         services.AddMassTransit(x =>
         {

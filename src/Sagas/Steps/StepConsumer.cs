@@ -2,17 +2,21 @@ using System.Globalization;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
 using Sagas.CloudEvents;
+using Sagas.Gateway;
 
 namespace Sagas.Steps;
 
 /// <summary>
-/// Runs an <see cref="IStepHandler{TCommand, TResult}"/> as a MassTransit consumer and replies to the saga
-/// with <see cref="StepCompleted"/> or <see cref="StepFailed"/> (through the outbox, like any publish).
-/// An exception from the handler is a transient failure; the saga decides about retrying it.
+/// Executes a step command taken from the bus: forwarded to its function when <see cref="StepRoutingOptions"/>
+/// routes it, else run by the <see cref="IStepHandler{TCommand, TResult}"/> of this process. Replies to the saga
+/// with <see cref="StepCompleted"/> or <see cref="StepFailed"/> (through the outbox, like any publish). An
+/// exception from the handler is a transient failure; the saga decides about retrying it.
 /// </summary>
 internal sealed partial class StepConsumer<TCommand, TResult>(
-    IStepHandler<TCommand, TResult> handler,
+    IServiceProvider services,
+    StepGateway gateway,
     CloudEventConverter converter,
     ILogger<StepConsumer<TCommand, TResult>> logger) : IConsumer<TCommand>
     where TCommand : class
@@ -29,23 +33,62 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
 
         var compensation = string.Equals(context.Headers.Get<string>(SagaAttributes.Compensate.Name), "true", StringComparison.Ordinal);
         var stepContext = new StepContext(sagaId, step, attempt, compensation, context.CancellationToken);
+        var contract = converter.Registry.Get(typeof(TCommand));
 
+        object reply;
+        if (gateway.TryGetRoute(contract.EventType, out var route))
+        {
+            reply = await gateway.InvokeAsync(ToCommandEvent(context, stepContext), stepContext, route, context.CancellationToken).ConfigureAwait(false);
+        }
+        else if (services.GetService<IStepHandler<TCommand, TResult>>() is { } handler)
+        {
+            reply = await RunLocallyAsync(handler, context.Message, stepContext).ConfigureAwait(false);
+        }
+        else
+        {
+            reply = new StepFailed(sagaId, step, attempt, compensation, $"{contract.EventType} has neither a route (StepRoutingOptions) nor a handler in this process", Permanent: true);
+        }
+
+        await context.Publish(reply, reply.GetType(), Pipe.Execute<PublishContext>(p => p.CorrelationId = sagaId)).ConfigureAwait(false);
+    }
+
+    private async Task<object> RunLocallyAsync(IStepHandler<TCommand, TResult> handler, TCommand command, StepContext stepContext)
+    {
+        var (sagaId, step, attempt, compensation) = (stepContext.SagaId, stepContext.Step, stepContext.Attempt, stepContext.IsCompensation);
         object reply;
         try
         {
-            var outcome = await handler.HandleAsync(context.Message, stepContext).ConfigureAwait(false);
+            var outcome = await handler.HandleAsync(command, stepContext).ConfigureAwait(false);
             reply = outcome.Succeeded
                 ? new StepCompleted(sagaId, step, attempt, compensation, JsonSerializer.SerializeToElement(outcome.Result, converter.JsonOptions))
                 : new StepFailed(sagaId, step, attempt, compensation, outcome.FailureReason!, Permanent: true);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !context.CancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException || !stepContext.CancellationToken.IsCancellationRequested)
         {
             LogTransientFailure(logger, ex, step, sagaId, attempt);
             reply = new StepFailed(sagaId, step, attempt, compensation, $"{ex.GetType().Name}: {ex.Message}", Permanent: false);
         }
 
-        await context.Publish(reply, reply.GetType(), Pipe.Execute<PublishContext>(p => p.CorrelationId = sagaId)).ConfigureAwait(false);
+        return reply;
     }
+
+    /// <summary>The command as the function receives it: the same CloudEvents id and source as on the bus, so the function's inbox recognises redeliveries.</summary>
+    private CloudNative.CloudEvents.CloudEvent ToCommandEvent(ConsumeContext<TCommand> context, StepContext step)
+        => converter.ToCloudEvent(context.Message, new EventMetadata
+        {
+            Id = context.Headers.Get<string>(Serialization.CloudEventHeaders.Id) ?? (context.MessageId ?? NewId.NextGuid()).ToString(),
+            Source = Uri.TryCreate(context.Headers.Get<string>(Serialization.CloudEventHeaders.Source), UriKind.RelativeOrAbsolute, out var source) ? source : context.ReceiveContext.InputAddress,
+            Subject = step.SagaId.ToString(),
+            CorrelationId = step.SagaId.ToString(),
+            TraceParent = context.Headers.Get<string>(SagaAttributes.TraceParent.Name),
+            TraceState = context.Headers.Get<string>(SagaAttributes.TraceState.Name),
+            Extensions = new Dictionary<string, object>
+            {
+                [SagaAttributes.Step.Name] = step.Step,
+                [SagaAttributes.Attempt.Name] = step.Attempt,
+                [SagaAttributes.Compensate.Name] = step.IsCompensation,
+            },
+        });
 
     private static CloudEventRejectedException Missing(ConsumeContext context, string what)
         => new(

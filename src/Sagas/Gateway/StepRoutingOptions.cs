@@ -1,0 +1,57 @@
+namespace Sagas.Gateway;
+
+/// <summary>
+/// Where step commands run. A command with no route runs in this process (its <c>AddStep</c> handler); a
+/// command with a route is forwarded to a function. Moving a step between container and function is a change
+/// here, not in the saga. Bind it from configuration, e.g. section <c>Sagas:Routing</c>:
+/// <code>{ "Routes": { "com.example.checkout.update-crm.v1": { "Http": "https://crm-fn.example.com/steps" } } }</code>
+/// </summary>
+public sealed class StepRoutingOptions
+{
+    /// <summary>Routes by the command's CloudEvents <c>type</c>.</summary>
+    public Dictionary<string, StepRoute> Routes { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>How one step command reaches the function that runs it, and the resilience around the call.</summary>
+public sealed class StepRoute
+{
+    /// <summary>The HTTP CloudEvents endpoint of the function (e.g. a Sagas.Functions host, Knative, Cloud Run).</summary>
+    public Uri? Http { get; set; }
+
+    /// <summary>Time one attempt may take. Default 10 seconds.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Retries of a failed call (connection error, timeout, 5xx, 409 in progress) before the step reports a transient failure to the saga. Default 3.</summary>
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>First retry delay; later ones grow exponentially, with jitter. Default 100 ms.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Share of failed calls (over at least 10 in 30 s) that opens the circuit. Default 0.5.</summary>
+    public double BreakerFailureRatio { get; set; } = 0.5;
+
+    /// <summary>How long an open circuit fails calls at once before trying again. Default 30 seconds.</summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// When set, a second identical call starts if the first has not answered after this long (for cold
+    /// starts); the first answer wins. The function's inbox makes the duplicate harmless. Default off.
+    /// </summary>
+    public TimeSpan? HedgingDelay { get; set; }
+
+    /// <summary>Shared secret for the <c>X-Sagas-Signature</c> HMAC header, when the function requires signed requests.</summary>
+    public string? SignatureSecret { get; set; }
+
+    internal void Validate(string type)
+    {
+        if (Http is null || !Http.IsAbsoluteUri)
+        {
+            throw new InvalidOperationException($"StepRoutingOptions.Routes[\"{type}\"].Http must be an absolute URI.");
+        }
+
+        if (AttemptTimeout <= TimeSpan.Zero || MaxRetries < 0 || RetryDelay < TimeSpan.Zero || BreakerFailureRatio is <= 0 or > 1 || BreakDuration < TimeSpan.FromMilliseconds(500))
+        {
+            throw new InvalidOperationException($"StepRoutingOptions.Routes[\"{type}\"]: AttemptTimeout must be positive, MaxRetries and RetryDelay not negative, BreakerFailureRatio in (0, 1], BreakDuration at least 500 ms.");
+        }
+    }
+}
