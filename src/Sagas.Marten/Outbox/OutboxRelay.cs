@@ -16,7 +16,10 @@ namespace Sagas.Marten.Outbox;
 /// Delivers committed outbox messages to the transport. The committing process sends its messages right after
 /// the commit (<see cref="DispatchAsync"/>) and deletes them in batches; the relay delivers the rest: scheduled
 /// messages when due, and messages left behind by a failed send or a crashed process once they are older than
-/// <see cref="MartenSagasOptions.RelayTakeoverDelay"/>. Each relay pass is one transaction that locks a batch of
+/// <see cref="MartenSagasOptions.RelayTakeoverDelay"/> (found by polling every
+/// <see cref="MartenSagasOptions.RelayPollInterval"/>, or sooner when a failed send in any process wakes the
+/// relays through <c>LISTEN/NOTIFY</c>; the notification is sent outside the committing transaction, because
+/// PostgreSQL serializes notifying commits on one global lock). Each relay pass is one transaction that locks a batch of
 /// deliverable messages with <c>FOR UPDATE SKIP LOCKED</c> (so relays in several processes share the work
 /// without sending a message twice), taking only the oldest pending message of each saga (so a saga's messages
 /// go out in commit order), sends them with Polly backoff while the broker is down, deletes them and commits. Wakes on
@@ -86,6 +89,11 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
     {
         var now = _time.GetUtcNow();
         var bus = _services.GetRequiredService<IBus>();
+        if (_options.RunRelay && messages.Any(m => m.DueTime > now))
+        {
+            Wake(); // a new timer may be due before the relay's next planned pass
+        }
+
         foreach (var message in messages)
         {
             if (message.DueTime > now)

@@ -10,7 +10,7 @@ namespace Sagas.Marten.Persistence;
 /// <summary>
 /// Saga state as Marten documents with numeric revisions: a load is one query; a commit is one transaction
 /// holding the document write (checked against the revision it was loaded at), the inbox record, the outgoing
-/// messages, the withdrawn schedules and a <c>NOTIFY</c> to wake the relays.
+/// messages and the withdrawn schedules.
 /// </summary>
 internal sealed class MartenSagaStore<TState>(IDocumentStore store, SagasTables tables, TimeProvider timeProvider) : ISagaStore<TState>
     where TState : StepSagaState

@@ -50,7 +50,7 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
             return;
         }
 
-        if (transaction.Outgoing.Count > 0)
+        if (transaction.Outgoing.Count > 0 && !transaction.IsDispatched)
         {
             await dispatcher.DispatchAsync(transaction.Outgoing, context.CancellationToken).ConfigureAwait(false);
         }

@@ -87,6 +87,12 @@ public sealed class MessageTransaction
     /// <summary>Marks the transaction committed; called by the store that committed it.</summary>
     public void MarkCommitted() => IsCommitted = true;
 
+    /// <summary>Whether the outgoing messages were handed to the dispatcher already (by the saga repository).</summary>
+    public bool IsDispatched { get; private set; }
+
+    /// <summary>Marks the outgoing messages handed to the dispatcher.</summary>
+    public void MarkDispatched() => IsDispatched = true;
+
     /// <summary>Marks the message a duplicate; called by the store whose commit found the inbox record.</summary>
     public void MarkDuplicate() => IsDuplicate = true;
 

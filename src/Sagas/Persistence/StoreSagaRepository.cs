@@ -14,6 +14,7 @@ namespace Sagas.Persistence;
 internal sealed class StoreSagaRepository<TState>(
     ISagaStore<TState> store,
     IEnumerable<ISagaCommitObserver<TState>> observers,
+    Outbox.IOutboxDispatcher dispatcher,
     SagasOptions options) :
     ISagaRepositoryContextFactory<TState>,
     IQuerySagaRepositoryContextFactory<TState>,
@@ -40,6 +41,12 @@ internal sealed class StoreSagaRepository<TState>(
         try
         {
             await SendOnceAsync(context, next, transaction).ConfigureAwait(false);
+            if (transaction.IsCommitted && transaction.Outgoing.Count > 0)
+            {
+                // Still holding the saga's stripe: its messages leave in commit order.
+                await dispatcher.DispatchAsync(transaction.Outgoing, context.CancellationToken).ConfigureAwait(false);
+                transaction.MarkDispatched();
+            }
         }
         finally
         {
