@@ -15,9 +15,17 @@ using Sagas.Steps;
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- [--orders N] [--in-flight N] [--json]
 // Durable run on PostgreSQL (three saga transitions and two step consumers per order), see benchmarks/run-postgres.sh:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --postgres CONNECTION [--orders N] [--in-flight N] [--json]
+// Latency a step adds when it runs as an HTTP function instead of a container consumer:
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --functions [--orders N] [--json]
 var orders = Arg("--orders", 5000);
 var inFlight = Arg("--in-flight", 64);
 var json = args.Contains("--json");
+if (args.Contains("--functions"))
+{
+    await FunctionLatency.RunAsync(Arg("--orders", 1000), json);
+    return 0;
+}
+
 var postgres = Array.IndexOf(args, "--postgres") is var p and >= 0 ? args[p + 1] : null;
 if (postgres is not null)
 {
@@ -138,7 +146,9 @@ namespace Sagas.Benchmarks
 {
     internal sealed record Measurement(double SagasPerSecond, double P50Ms, double P99Ms)
     {
-        public override string ToString() => FormattableString.Invariant($"{SagasPerSecond,8:0.0} sagas/s  p50 {P50Ms,7:0.00} ms  p99 {P99Ms,7:0.00} ms");
+        public override string ToString() => SagasPerSecond > 0
+            ? FormattableString.Invariant($"{SagasPerSecond,8:0.0} sagas/s  p50 {P50Ms,7:0.00} ms  p99 {P99Ms,7:0.00} ms")
+            : FormattableString.Invariant($"p50 {P50Ms:0.000} ms, p99 {P99Ms:0.000} ms");
     }
 
     /// <summary>Records when each saga was submitted and finished.</summary>
