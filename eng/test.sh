@@ -25,6 +25,9 @@ fi
 export SAGAS_TEST_POSTGRES="$(cat "$services/postgres.cs")"
 echo "PostgreSQL: $SAGAS_TEST_POSTGRES"
 
+echo "== Node.js CloudEvents SDK for the polyglot test"
+export SAGAS_TEST_NODE_MODULES="$(bash "$root/eng/services/node-cloudevents.sh")"
+
 echo "== build (warnings are errors)"
 dotnet build Sagas.sln -c Release --no-restore
 

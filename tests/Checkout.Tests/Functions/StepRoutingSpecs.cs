@@ -52,3 +52,21 @@ public sealed class When_a_retriable_step_is_routed_to_an_http_function
         Assert.StartsWith("UpdateCrm failed after 3 attempt(s): HttpRequestException: CRM answered 503", faulted.Reason, StringComparison.Ordinal);
     }
 }
+
+public sealed class When_a_step_is_served_by_a_nodejs_function
+{
+    [Fact]
+    public async Task The_saga_completes_with_the_reply_of_the_official_cloudevents_sdk()
+    {
+        await using var node = await NodeFunction.StartAsync();
+        await using var checkout = await CheckoutFixture.StartAsync(s => s.Configure<StepRoutingOptions>(o =>
+            o.Routes["com.example.checkout.update-crm.v1"] = new StepRoute { Http = node.Endpoint }));
+        var order = await checkout.SubmitAsync(Scenario.Happy);
+
+        var state = await checkout.WaitForStateAsync(order.OrderId, "Completed");
+
+        Assert.All(state.Steps, s => Assert.Equal(StepStatus.Completed, s.Status));
+        Assert.Contains($"for saga {order.OrderId}", node.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("crm-updated", checkout.Effects.For(order.OrderId));
+    }
+}
