@@ -10,13 +10,21 @@ services="$(mktemp -d /tmp/sagas-services.XXXXXX)"
 chmod 755 "$services"
 cleanup() {
   bash "$root/eng/services/postgres.sh" stop "$services/postgres" >/dev/null 2>&1 || true
+  if [ -n "${sqs_pid:-}" ]; then wait "$sqs_pid" 2>/dev/null || true; fi # a start still installing would leave a server behind
+  bash "$root/eng/services/fauxqs.sh" stop "$services/fauxqs" >/dev/null 2>&1 || true
+  if [ -n "${azurite_pid:-}" ]; then wait "$azurite_pid" 2>/dev/null || true; fi # likewise for Azurite
+  bash "$root/eng/services/azurite.sh" stop "$services/azurite" >/dev/null 2>&1 || true
   rm -rf "$services"
 }
 trap cleanup EXIT
 
-echo "== start PostgreSQL (private cluster on 127.0.0.1), restore meanwhile"
+echo "== start PostgreSQL (private cluster on 127.0.0.1), fauxqs (SQS on 127.0.0.1) and Azurite (Storage Queues on 127.0.0.1), restore meanwhile"
 bash "$root/eng/services/postgres.sh" start "$services/postgres" --fast >"$services/postgres.cs" 2>"$services/postgres.err" &
 pg_pid=$!
+bash "$root/eng/services/fauxqs.sh" start "$services/fauxqs" >"$services/fauxqs.url" 2>"$services/fauxqs.err" &
+sqs_pid=$!
+bash "$root/eng/services/azurite.sh" start "$services/azurite" >"$services/azurite.cs" 2>"$services/azurite.err" &
+azurite_pid=$!
 dotnet restore Sagas.sln
 if ! wait "$pg_pid"; then
   cat "$services/postgres.err" >&2
@@ -24,6 +32,18 @@ if ! wait "$pg_pid"; then
 fi
 export SAGAS_TEST_POSTGRES="$(cat "$services/postgres.cs")"
 echo "PostgreSQL: $SAGAS_TEST_POSTGRES"
+if ! wait "$sqs_pid"; then
+  cat "$services/fauxqs.err" >&2
+  exit 1
+fi
+export SAGAS_TEST_SQS="$(cat "$services/fauxqs.url")"
+echo "fauxqs: $SAGAS_TEST_SQS"
+if ! wait "$azurite_pid"; then
+  cat "$services/azurite.err" >&2
+  exit 1
+fi
+export SAGAS_TEST_AZURITE="$(cat "$services/azurite.cs")"
+echo "Azurite: $(sed 's/AccountKey=[^;]*;/AccountKey=...;/' "$services/azurite.cs")"
 
 echo "== Node.js CloudEvents SDK for the polyglot test"
 export SAGAS_TEST_NODE_MODULES="$(bash "$root/eng/services/node-cloudevents.sh")"
