@@ -57,7 +57,15 @@ public static class SagasServiceCollectionExtensions
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<DeadLetterObserver>();
         services.TryAddSingleton<Sagas.Gateway.StepGateway>();
-        services.AddOptions<Sagas.Gateway.StepRoutingOptions>();
+        services.AddOptions<Sagas.Gateway.StepRoutingOptions>().Validate(o =>
+        {
+            foreach (var (type, route) in o.Routes)
+            {
+                route.Validate(type);
+            }
+
+            return true;
+        }).ValidateOnStart();
 
         services.AddMassTransit(x =>
         {

@@ -18,10 +18,13 @@ public sealed class StepRoute
     /// <summary>The HTTP CloudEvents endpoint of the function (e.g. a Sagas.Functions host, Knative, Cloud Run).</summary>
     public Uri? Http { get; set; }
 
-    /// <summary>Time one attempt may take. Default 10 seconds.</summary>
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// Time one attempt may take. Default 5 seconds, so that the default retries (about 21 s at worst) end
+    /// before the default step deadline (30 s).
+    /// </summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Retries of a failed call (connection error, timeout, 5xx, 409 in progress) before the step reports a transient failure to the saga. Default 3.</summary>
+    /// <summary>Retries of a failed call (connection error, timeout, 5xx, 408, 409 still running, 429) before the step reports a transient failure to the saga. Default 3.</summary>
     public int MaxRetries { get; set; } = 3;
 
     /// <summary>First retry delay; later ones grow exponentially, with jitter. Default 100 ms.</summary>
