@@ -118,7 +118,7 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
                 continue;
             }
 
-            SagasDiagnostics.OutboxLag.Record(0);
+            SagasDiagnostics.OutboxLag.Record((_time.GetUtcNow() - now).TotalMilliseconds); // from the commit's return to this send
             if (_checkpoint is not null)
             {
                 await _checkpoint.DeliveredAsync([message.Id]).ConfigureAwait(false);
