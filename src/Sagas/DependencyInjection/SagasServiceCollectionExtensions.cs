@@ -57,6 +57,7 @@ public static class SagasServiceCollectionExtensions
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<DeadLetterObserver>();
         services.TryAddSingleton<Sagas.Gateway.StepGateway>();
+        services.TryAddSingleton<IStepReplyHandler, Sagas.Gateway.BusStepReplyHandler>();
         services.AddOptions<Sagas.Gateway.StepRoutingOptions>().Validate(o =>
         {
             foreach (var (type, route) in o.Routes)

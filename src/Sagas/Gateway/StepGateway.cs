@@ -31,16 +31,8 @@ internal sealed partial class StepGateway(
     private readonly ConcurrentDictionary<string, ResiliencePipeline<CloudEvent>> _pipelines = new(StringComparer.Ordinal);
     private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
 
-    public bool TryGetRoute(string eventType, out StepRoute route)
-    {
-        if (routing.CurrentValue.Routes.TryGetValue(eventType, out route!))
-        {
-            route.Validate(eventType);
-            return true;
-        }
-
-        return false;
-    }
+    public bool TryGetRoute(string eventType, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StepRoute? route)
+        => routing.CurrentValue.Routes.TryGetValue(eventType, out route);
 
     /// <summary>Runs the step at its function; never throws for a failed call (it becomes a transient <see cref="StepFailed"/>).</summary>
     public async Task<object> InvokeAsync(CloudEvent command, StepContext step, StepRoute route, CancellationToken cancellationToken)

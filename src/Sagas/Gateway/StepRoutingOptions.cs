@@ -19,6 +19,12 @@ public sealed class StepRoute
     public Uri? Http { get; set; }
 
     /// <summary>
+    /// Or: the name of a registered <see cref="Steps.IStepChannel"/> (an SQS or Storage Queue channel) that carries the
+    /// command to the function; its reply comes back through the channel's listener. Set <see cref="Http"/> or this.
+    /// </summary>
+    public string? Channel { get; set; }
+
+    /// <summary>
     /// Time one attempt may take. Default 5 seconds, so that the default retries (about 21 s at worst) end
     /// before the default step deadline (30 s).
     /// </summary>
@@ -47,7 +53,12 @@ public sealed class StepRoute
 
     internal void Validate(string type)
     {
-        if (Http is null || !Http.IsAbsoluteUri)
+        if ((Http is null) == string.IsNullOrEmpty(Channel))
+        {
+            throw new InvalidOperationException($"StepRoutingOptions.Routes[\"{type}\"] needs either Http or Channel, not both or neither.");
+        }
+
+        if (Http is { IsAbsoluteUri: false })
         {
             throw new InvalidOperationException($"StepRoutingOptions.Routes[\"{type}\"].Http must be an absolute URI.");
         }

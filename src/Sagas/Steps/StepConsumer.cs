@@ -36,7 +36,19 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
         var contract = converter.Registry.Get(typeof(TCommand));
 
         object reply;
-        if (gateway.TryGetRoute(contract.EventType, out var route))
+        if (gateway.TryGetRoute(contract.EventType, out var route) && route.Channel is { } channelName)
+        {
+            var channel = services.GetServices<IStepChannel>().FirstOrDefault(c => c.Name == channelName);
+            if (channel is not null)
+            {
+                // The reply comes back later through the channel's listener.
+                await channel.SendAsync(ToCommandEvent(context, stepContext), context.CancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            reply = new StepFailed(sagaId, step, attempt, compensation, $"{contract.EventType} is routed to channel '{channelName}', but no IStepChannel of that name is registered", Permanent: true);
+        }
+        else if (route is not null)
         {
             reply = await gateway.InvokeAsync(ToCommandEvent(context, stepContext), stepContext, route, context.CancellationToken).ConfigureAwait(false);
         }

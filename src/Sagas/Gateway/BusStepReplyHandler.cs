@@ -1,0 +1,33 @@
+using System.Security.Cryptography;
+using System.Text;
+using CloudNative.CloudEvents;
+using MassTransit;
+using Sagas.CloudEvents;
+using Sagas.Steps;
+
+namespace Sagas.Gateway;
+
+/// <summary>
+/// Publishes a step reply that a channel listener received onto the bus, where the saga takes it. The message id
+/// is derived from the reply's CloudEvents source + id, so a redelivered reply is a duplicate for the saga's inbox.
+/// </summary>
+internal sealed class BusStepReplyHandler(IBus bus, CloudEventConverter converter) : IStepReplyHandler
+{
+    public async Task HandleAsync(CloudEvent reply, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        var decoded = converter.Decode(reply);
+        var sagaId = decoded.Message switch
+        {
+            StepCompleted completed => completed.SagaId,
+            StepFailed failed => failed.SagaId,
+            _ => throw new CloudEventRejectedException(reply.Type, reply.Id, reply.Source?.ToString(), [$"a step channel carried a {reply.Type} event; only step replies are accepted"]),
+        };
+        var messageId = new Guid(SHA256.HashData(Encoding.UTF8.GetBytes($"{reply.Source}\n{reply.Id}")).AsSpan(0, 16));
+        await bus.Publish(decoded.Message, decoded.Contract.ClrType, Pipe.Execute<PublishContext>(p =>
+        {
+            p.MessageId = messageId;
+            p.CorrelationId = sagaId;
+        }), cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,115 @@
+using Amazon.Runtime;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Checkout.Contracts;
+using Checkout.Simulation;
+using Checkout.Steps;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Sagas.Functions;
+using Sagas.Functions.Aws.Channel;
+using Sagas.Functions.Aws.Lambda;
+using Sagas.Gateway;
+using Sagas.Steps;
+
+namespace Checkout.Tests.Functions;
+
+public sealed class When_a_retriable_step_is_routed_to_a_lambda_behind_sqs
+{
+    [Fact]
+    public async Task The_same_checkout_completes_with_the_step_run_by_the_lambda_handler()
+    {
+        var endpoint = Environment.GetEnvironmentVariable("SAGAS_TEST_SQS")
+            ?? throw new InvalidOperationException("SAGAS_TEST_SQS is not set: run the tests through eng/test.sh, which starts fauxqs.");
+        using var sqs = new AmazonSQSClient(new BasicAWSCredentials("test", "test"), new AmazonSQSConfig { ServiceURL = endpoint, AuthenticationRegion = "us-east-1" });
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var requests = (await sqs.CreateQueueAsync($"checkout-crm-requests-{run}")).QueueUrl;
+        var replies = (await sqs.CreateQueueAsync($"checkout-crm-replies-{run}")).QueueUrl;
+        var deadLetters = (await sqs.CreateQueueAsync($"checkout-crm-dead-{run}")).QueueUrl;
+
+        // The function: the checkout's own CRM handler behind the SQS Lambda handler, in its own container.
+        var function = new ServiceCollection().AddLogging().AddSingleton<IAmazonSQS>(sqs).AddSingleton<EffectLog>().AddSingleton<Crm>();
+        function.AddStepFunctions(f => f
+            .AddContracts(c => c.AddCheckoutContracts())
+            .AddHandler<UpdateCrm, Done, UpdateCrmHandler>()
+            .AddSqsLambdaHandler(o =>
+            {
+                o.ReplyQueueUrl = replies;
+                o.DeadLetterQueueUrl = deadLetters;
+            }));
+        await using var lambda = function.BuildServiceProvider();
+
+        // The saga application: UpdateCrm routed to the SQS channel by configuration.
+        await using var checkout = await CheckoutFixture.StartAsync(s =>
+        {
+            s.AddSingleton<IAmazonSQS>(sqs);
+            s.AddSqsStepChannel("crm", o =>
+            {
+                o.RequestQueueUrl = requests;
+                o.ReplyQueueUrl = replies;
+                o.ReceiveWaitTime = TimeSpan.FromSeconds(1);
+            }, pollingClock: TimeProvider.System); // the saga's clock is fake here; polling must still move
+            s.Configure<StepRoutingOptions>(o => o.Routes["com.example.checkout.update-crm.v1"] = new StepRoute { Channel = "crm" });
+        });
+        using var stop = new CancellationTokenSource();
+        var listeners = checkout.Host.Services.GetServices<IHostedService>().Where(h => h.GetType().Name == "SqsReplyListener").ToList();
+        foreach (var listener in listeners)
+        {
+            await listener.StartAsync(stop.Token);
+        }
+
+        var order = await checkout.SubmitAsync(Scenario.Happy);
+        var completed = checkout.WaitForStateAsync(order.OrderId, "Completed");
+        var pump = PumpAsync(sqs, requests, lambda.GetRequiredService<SqsLambdaHandler>(), stop.Token);
+        var state = await completed;
+        await stop.CancelAsync();
+        await pump;
+        foreach (var listener in listeners)
+        {
+            await listener.StopAsync(CancellationToken.None);
+        }
+
+        Assert.All(state.Steps, s => Assert.Equal(StepStatus.Completed, s.Status));
+        Assert.Equal(["crm-updated"], lambda.GetRequiredService<EffectLog>().For(order.OrderId));
+        Assert.DoesNotContain("crm-updated", checkout.Effects.For(order.OrderId));
+    }
+
+    /// <summary>Plays the Lambda event source mapping: receives from the request queue and invokes the handler with the SQS event.</summary>
+    private static async Task PumpAsync(IAmazonSQS sqs, string queue, SqsLambdaHandler handler, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            ReceiveMessageResponse received;
+            try
+            {
+                received = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = queue, WaitTimeSeconds = 1, MaxNumberOfMessages = 10, MessageSystemAttributeNames = ["All"], MessageAttributeNames = ["All"] }, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            if (received.Messages is not { Count: > 0 } messages)
+            {
+                continue;
+            }
+
+            var sqsEvent = new SqsEvent
+            {
+                Records = [.. messages.Select(m => new SqsEventRecord
+                {
+                    MessageId = m.MessageId,
+                    ReceiptHandle = m.ReceiptHandle,
+                    Body = m.Body,
+                    EventSource = "aws:sqs",
+                    Attributes = m.Attributes ?? [],
+                })],
+            };
+            var response = await handler.HandleAsync(sqsEvent, CancellationToken.None);
+            foreach (var message in messages.Where(m => response.BatchItemFailures.All(f => f.ItemIdentifier != m.MessageId)))
+            {
+                await sqs.DeleteMessageAsync(queue, message.ReceiptHandle, CancellationToken.None);
+            }
+        }
+    }
+}

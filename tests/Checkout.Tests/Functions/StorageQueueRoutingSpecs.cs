@@ -1,0 +1,103 @@
+using Azure.Storage.Queues;
+using Checkout.Contracts;
+using Checkout.Simulation;
+using Checkout.Steps;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Sagas.Functions;
+using Sagas.Functions.Azure;
+using Sagas.Functions.Azure.Channel;
+using Sagas.Functions.Azure.QueueTrigger;
+using Sagas.Gateway;
+using Sagas.Steps;
+
+namespace Checkout.Tests.Functions;
+
+public sealed class When_a_retriable_step_is_routed_to_an_azure_function_behind_a_storage_queue
+{
+    [Fact]
+    public async Task The_same_checkout_completes_with_the_step_run_by_the_queue_trigger()
+    {
+        var connection = Environment.GetEnvironmentVariable("SAGAS_TEST_AZURITE")
+            ?? throw new InvalidOperationException("SAGAS_TEST_AZURITE is not set: run the tests through eng/test.sh, which starts Azurite.");
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var requests = $"checkout-invoice-requests-{run}";
+        var replies = $"checkout-invoice-replies-{run}";
+
+        // The function app: the checkout's own invoice handler behind the queue trigger adapter, in its own container.
+        var function = new ServiceCollection().AddLogging().AddSingleton<EffectLog>();
+        function.AddStepFunctions(f => f
+            .AddContracts(c => c.AddCheckoutContracts())
+            .AddHandler<GenerateInvoice, InvoiceGenerated, GenerateInvoiceHandler>()
+            .AddAzureQueueTrigger(o =>
+            {
+                o.ConnectionString = connection;
+                o.ReplyQueueName = replies;
+            }));
+        await using var functionApp = function.BuildServiceProvider();
+
+        // The saga application: GenerateInvoice routed to the Storage Queue channel by configuration.
+        await using var checkout = await CheckoutFixture.StartAsync(s =>
+        {
+            s.AddStorageQueueStepChannel("invoices", o =>
+            {
+                o.ConnectionString = connection;
+                o.RequestQueueName = requests;
+                o.ReplyQueueName = replies;
+                o.MaxPollingInterval = TimeSpan.FromMilliseconds(200);
+            }, pollingClock: TimeProvider.System); // the saga's clock is fake here; polling must still move
+            s.Configure<StepRoutingOptions>(o => o.Routes["com.example.checkout.generate-invoice.v1"] = new StepRoute { Channel = "invoices" });
+        });
+        using var stop = new CancellationTokenSource();
+        var listeners = checkout.Host.Services.GetServices<IHostedService>().Where(h => h.GetType().Name == "StorageQueueReplyListener").ToList();
+        foreach (var listener in listeners)
+        {
+            await listener.StartAsync(stop.Token);
+        }
+
+        var order = await checkout.SubmitAsync(Scenario.Happy);
+        var completed = checkout.WaitForStateAsync(order.OrderId, "Completed");
+        var pump = PumpAsync(new QueueClient(connection, requests, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }), requests, functionApp.GetRequiredService<StepQueueTrigger>(), stop.Token);
+        var state = await completed;
+        await stop.CancelAsync();
+        await pump;
+        foreach (var listener in listeners)
+        {
+            await listener.StopAsync(CancellationToken.None);
+        }
+
+        Assert.All(state.Steps, s => Assert.Equal(StepStatus.Completed, s.Status));
+        Assert.NotNull(state.InvoiceNumber);
+        Assert.Equal(["invoice-generated"], functionApp.GetRequiredService<EffectLog>().For(order.OrderId));
+        Assert.DoesNotContain("invoice-generated", checkout.Effects.For(order.OrderId));
+    }
+
+    /// <summary>Plays the Functions host's queue listener: receives from the request queue and invokes the trigger.</summary>
+    private static async Task PumpAsync(QueueClient queue, string queueName, StepQueueTrigger trigger, CancellationToken cancellationToken)
+    {
+        await queue.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Azure.Storage.Queues.Models.QueueMessage[] messages;
+            try
+            {
+                messages = (await queue.ReceiveMessagesAsync(maxMessages: 16, cancellationToken: cancellationToken)).Value;
+                if (messages.Length == 0)
+                {
+                    await Task.Delay(50, cancellationToken);
+                    continue;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            foreach (var message in messages)
+            {
+                await trigger.RunAsync(queueName, message, CancellationToken.None);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+            }
+        }
+    }
+}
