@@ -167,45 +167,16 @@ public sealed class StepHttpTrigger
         return response;
     }
 
-    /// <summary>The HTTP binding's modes, told apart by Content-Type: binary (any JSON type, or none) or structured.</summary>
+    /// <summary>The HTTP binding's modes, told apart by Content-Type: binary (any JSON type, or none) or structured; batch is not served here.</summary>
     private static ContentMode DetectMode(string? contentType, out string? unsupported)
     {
-        unsupported = null;
-        if (contentType is null)
+        var mode = StepHttpModes.Detect(contentType, out unsupported);
+        if (mode == StepHttpMode.Batch)
         {
-            return ContentMode.Binary; // binary mode without data
+            unsupported = "batch mode is not supported by the Azure Functions HTTP trigger: send one CloudEvent per request";
         }
 
-        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed) || parsed.MediaType is null)
-        {
-            unsupported = $"Content-Type '{contentType}' is not a media type";
-            return ContentMode.Binary;
-        }
-
-        // The batch prefix first: it also starts with "application/cloudevents".
-        var mediaType = parsed.MediaType;
-        if (mediaType.StartsWith("application/cloudevents-batch", StringComparison.OrdinalIgnoreCase))
-        {
-            unsupported = $"batch mode ('{mediaType}') is not supported by the Azure Functions HTTP trigger: send one CloudEvent per request";
-            return ContentMode.Structured;
-        }
-
-        if (mediaType.StartsWith("application/cloudevents", StringComparison.OrdinalIgnoreCase))
-        {
-            if (!mediaType.Equals(CloudEventConverter.StructuredContentType, StringComparison.OrdinalIgnoreCase))
-            {
-                unsupported = $"event format '{mediaType}' is not supported: send {CloudEventConverter.StructuredContentType}";
-            }
-
-            return ContentMode.Structured;
-        }
-
-        if (!CloudEventConverter.IsJsonMediaType(mediaType))
-        {
-            unsupported = $"binary-mode data of type '{mediaType}' is not supported: step commands carry JSON data (application/json)";
-        }
-
-        return ContentMode.Binary;
+        return mode == StepHttpMode.Binary ? ContentMode.Binary : ContentMode.Structured;
     }
 
     /// <summary>The request as the CloudEvents HTTP binding reads it: <c>ce-*</c> headers, Content-Type, body.</summary>

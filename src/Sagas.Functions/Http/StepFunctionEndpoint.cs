@@ -55,14 +55,14 @@ internal sealed class StepFunctionEndpoint(StepFunctionRunner runner, StepFuncti
             return;
         }
 
-        var mode = DetectMode(request.ContentType, out var unsupported);
+        var mode = StepHttpModes.Detect(request.ContentType, out var unsupported);
         if (unsupported is not null)
         {
             await ProblemAsync(context, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", unsupported, [unsupported]).ConfigureAwait(false);
             return;
         }
 
-        if (mode == RequestMode.Batch)
+        if (mode == StepHttpMode.Batch)
         {
             await HandleBatchAsync(context, body, cancellationToken).ConfigureAwait(false);
             return;
@@ -83,7 +83,7 @@ internal sealed class StepFunctionEndpoint(StepFunctionRunner runner, StepFuncti
         switch (result.Status)
         {
             case StepFunctionStatus.Replied:
-                await WriteContentAsync(context, runner.Converter.ToHttpContent(result.Reply!, mode == RequestMode.Structured ? ContentMode.Structured : ContentMode.Binary)).ConfigureAwait(false);
+                await WriteContentAsync(context, runner.Converter.ToHttpContent(result.Reply!, mode == StepHttpMode.Structured ? ContentMode.Structured : ContentMode.Binary)).ConfigureAwait(false);
                 break;
             case StepFunctionStatus.Rejected:
                 await RejectedAsync(context, result.Rejection!).ConfigureAwait(false);
@@ -178,49 +178,6 @@ internal sealed class StepFunctionEndpoint(StepFunctionRunner runner, StepFuncti
         await WriteContentAsync(context, replies.ToHttpContent(runner.Converter.Formatter)).ConfigureAwait(false);
     }
 
-    private static RequestMode DetectMode(string? contentType, out string? unsupported)
-    {
-        unsupported = null;
-        if (contentType is null)
-        {
-            return RequestMode.Binary; // binary mode without data
-        }
-
-        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed) || parsed.MediaType is null)
-        {
-            unsupported = $"Content-Type '{contentType}' is not a media type";
-            return RequestMode.Binary;
-        }
-
-        // The HTTP binding's rule, batch prefix first: it also starts with "application/cloudevents".
-        var mediaType = parsed.MediaType;
-        if (mediaType.StartsWith("application/cloudevents-batch", StringComparison.OrdinalIgnoreCase))
-        {
-            if (!mediaType.Equals(CloudEventConverter.BatchContentType, StringComparison.OrdinalIgnoreCase))
-            {
-                unsupported = $"batch format '{mediaType}' is not supported: send {CloudEventConverter.BatchContentType}";
-            }
-
-            return RequestMode.Batch;
-        }
-
-        if (mediaType.StartsWith("application/cloudevents", StringComparison.OrdinalIgnoreCase))
-        {
-            if (!mediaType.Equals(CloudEventConverter.StructuredContentType, StringComparison.OrdinalIgnoreCase))
-            {
-                unsupported = $"event format '{mediaType}' is not supported: send {CloudEventConverter.StructuredContentType}";
-            }
-
-            return RequestMode.Structured;
-        }
-
-        if (!CloudEventConverter.IsJsonMediaType(mediaType))
-        {
-            unsupported = $"binary-mode data of type '{mediaType}' is not supported: step commands carry JSON data (application/json)";
-        }
-
-        return RequestMode.Binary;
-    }
 
     /// <summary>The request as the CloudEvents HTTP binding of <see cref="CloudEventConverter"/> reads it: <c>ce-*</c> headers, Content-Type, body.</summary>
     private static HttpRequestMessage ToRequestMessage(HttpRequest request, byte[] body)
@@ -358,12 +315,4 @@ internal sealed class StepFunctionEndpoint(StepFunctionRunner runner, StepFuncti
             await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
         }
     }
-}
-
-/// <summary>The three modes of the CloudEvents HTTP binding, told apart by Content-Type.</summary>
-internal enum RequestMode
-{
-    Binary,
-    Structured,
-    Batch,
 }
