@@ -57,11 +57,7 @@ public sealed partial class SqsStepChannel
     {
         ArgumentNullException.ThrowIfNull(sqs);
         ArgumentNullException.ThrowIfNull(options);
-        var validation = new SqsStepChannelOptionsValidator().Validate(null, options);
-        if (validation.Failed)
-        {
-            throw new OptionsValidationException(nameof(SqsStepChannelOptions), typeof(SqsStepChannelOptions), validation.Failures);
-        }
+        OptionsValidation.ThrowIfInvalid(new SqsStepChannelOptionsValidator(), options);
 
         _sqs = sqs;
         _options = options;

@@ -74,11 +74,7 @@ public sealed partial class SqsLambdaHandler
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(sqs);
         ArgumentNullException.ThrowIfNull(options);
-        var validation = new SqsLambdaOptionsValidator().Validate(null, options);
-        if (validation.Failed)
-        {
-            throw new OptionsValidationException(nameof(SqsLambdaOptions), typeof(SqsLambdaOptions), validation.Failures);
-        }
+        OptionsValidation.ThrowIfInvalid(new SqsLambdaOptionsValidator(), options);
 
         _runner = runner;
         _sqs = sqs;

@@ -59,11 +59,7 @@ public sealed partial class StorageQueueStepChannel
         TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var validation = new StorageQueueStepChannelOptionsValidator().Validate(null, options);
-        if (validation.Failed)
-        {
-            throw new OptionsValidationException(nameof(StorageQueueStepChannelOptions), typeof(StorageQueueStepChannelOptions), validation.Failures);
-        }
+        OptionsValidation.ThrowIfInvalid(new StorageQueueStepChannelOptionsValidator(), options);
 
         _options = options;
         _timeProvider = timeProvider ?? TimeProvider.System;

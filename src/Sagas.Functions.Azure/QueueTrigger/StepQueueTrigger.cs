@@ -82,11 +82,7 @@ public sealed partial class StepQueueTrigger
     {
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(options);
-        var validation = new StepQueueTriggerOptionsValidator().Validate(null, options);
-        if (validation.Failed)
-        {
-            throw new OptionsValidationException(nameof(StepQueueTriggerOptions), typeof(StepQueueTriggerOptions), validation.Failures);
-        }
+        OptionsValidation.ThrowIfInvalid(new StepQueueTriggerOptionsValidator(), options);
 
         _runner = runner;
         _options = options;
