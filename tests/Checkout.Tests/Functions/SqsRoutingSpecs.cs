@@ -5,7 +5,6 @@ using Checkout.Contracts;
 using Checkout.Simulation;
 using Checkout.Steps;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Sagas.Functions;
 using Sagas.Functions.Aws.Channel;
 using Sagas.Functions.Aws.Lambda;
@@ -51,23 +50,9 @@ public sealed class When_a_retriable_step_is_routed_to_a_lambda_behind_sqs
             }, pollingClock: TimeProvider.System); // the saga's clock is fake here; polling must still move
             s.Configure<StepRoutingOptions>(o => o.Routes["com.example.checkout.update-crm.v1"] = new StepRoute { Channel = "crm" });
         });
-        using var stop = new CancellationTokenSource();
-        var listeners = checkout.Host.Services.GetServices<IHostedService>().Where(h => h.GetType().Name == "SqsReplyListener").ToList();
-        foreach (var listener in listeners)
-        {
-            await listener.StartAsync(stop.Token);
-        }
-
         var order = await checkout.SubmitAsync(Scenario.Happy);
-        var completed = checkout.WaitForStateAsync(order.OrderId, "Completed");
-        var pump = PumpAsync(sqs, requests, lambda.GetRequiredService<SqsLambdaHandler>(), stop.Token);
-        var state = await completed;
-        await stop.CancelAsync();
-        await pump;
-        foreach (var listener in listeners)
-        {
-            await listener.StopAsync(CancellationToken.None);
-        }
+        var handler = lambda.GetRequiredService<SqsLambdaHandler>();
+        var state = await ChannelRun.CompleteAsync(checkout, "SqsReplyListener", order.OrderId, stop => PumpAsync(sqs, requests, handler, stop));
 
         Assert.All(state.Steps, s => Assert.Equal(StepStatus.Completed, s.Status));
         Assert.Equal(["crm-updated"], lambda.GetRequiredService<EffectLog>().For(order.OrderId));

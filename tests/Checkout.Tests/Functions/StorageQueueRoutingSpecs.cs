@@ -3,7 +3,6 @@ using Checkout.Contracts;
 using Checkout.Simulation;
 using Checkout.Steps;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Sagas.Functions;
 using Sagas.Functions.Azure;
 using Sagas.Functions.Azure.Channel;
@@ -48,23 +47,10 @@ public sealed class When_a_retriable_step_is_routed_to_an_azure_function_behind_
             }, pollingClock: TimeProvider.System); // the saga's clock is fake here; polling must still move
             s.Configure<StepRoutingOptions>(o => o.Routes["com.example.checkout.generate-invoice.v1"] = new StepRoute { Channel = "invoices" });
         });
-        using var stop = new CancellationTokenSource();
-        var listeners = checkout.Host.Services.GetServices<IHostedService>().Where(h => h.GetType().Name == "StorageQueueReplyListener").ToList();
-        foreach (var listener in listeners)
-        {
-            await listener.StartAsync(stop.Token);
-        }
-
         var order = await checkout.SubmitAsync(Scenario.Happy);
-        var completed = checkout.WaitForStateAsync(order.OrderId, "Completed");
-        var pump = PumpAsync(new QueueClient(connection, requests, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }), requests, functionApp.GetRequiredService<StepQueueTrigger>(), stop.Token);
-        var state = await completed;
-        await stop.CancelAsync();
-        await pump;
-        foreach (var listener in listeners)
-        {
-            await listener.StopAsync(CancellationToken.None);
-        }
+        var requestQueue = new QueueClient(connection, requests, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        var trigger = functionApp.GetRequiredService<StepQueueTrigger>();
+        var state = await ChannelRun.CompleteAsync(checkout, "StorageQueueReplyListener", order.OrderId, stop => PumpAsync(requestQueue, requests, trigger, stop));
 
         Assert.All(state.Steps, s => Assert.Equal(StepStatus.Completed, s.Status));
         Assert.NotNull(state.InvoiceNumber);
