@@ -69,6 +69,19 @@ public sealed class MartenSagaStoreTests : IAsyncLifetime
         Assert.Equal(0, await PostgresDatabase.ScalarAsync($"select count(*) from {_schema}.sagas_inbox where id in ('a3', 'a4')"));
     }
 
+    [Fact]
+    public async Task A_query_is_translated_to_sql_and_finds_the_matching_sagas()
+    {
+        var first = Guid.NewGuid();
+        var second = Guid.NewGuid();
+        await Store.CommitAsync(first, new CheckoutState { CorrelationId = first, CustomerId = "query-a" }, 0, Transaction("q1"), default);
+        await Store.CommitAsync(second, new CheckoutState { CorrelationId = second, CustomerId = "query-b" }, 0, Transaction("q2"), default);
+
+        var found = await Store.QueryAsync(s => s.CustomerId == "query-b", default);
+
+        Assert.Equal([second], found);
+    }
+
     private static MessageTransaction Transaction(string eventId, params OutboxMessage[] messages)
     {
         var transaction = new MessageTransaction(new InboxKey("checkout-state", "/tests", eventId));

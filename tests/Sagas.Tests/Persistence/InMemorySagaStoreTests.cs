@@ -79,6 +79,19 @@ public sealed class InMemorySagaStoreTests
     }
 
     [Fact]
+    public async Task A_query_finds_the_sagas_whose_state_matches()
+    {
+        var low = Guid.NewGuid();
+        var high = Guid.NewGuid();
+        await _store.CommitAsync(low, new OnboardingState { CorrelationId = low, Points = 1 }, 0, Transaction("q1"), default);
+        await _store.CommitAsync(high, new OnboardingState { CorrelationId = high, Points = 5 }, 0, Transaction("q2"), default);
+
+        var found = await _store.QueryAsync(s => s.Points > 2, default);
+
+        Assert.Equal([high], found);
+    }
+
+    [Fact]
     public async Task Inbox_records_expire_after_the_retention()
     {
         await _messages.CommitAsync(Transaction("old"), default);
