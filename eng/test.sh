@@ -14,17 +14,21 @@ cleanup() {
   bash "$root/eng/services/fauxqs.sh" stop "$services/fauxqs" >/dev/null 2>&1 || true
   if [ -n "${azurite_pid:-}" ]; then wait "$azurite_pid" 2>/dev/null || true; fi # likewise for Azurite
   bash "$root/eng/services/azurite.sh" stop "$services/azurite" >/dev/null 2>&1 || true
+  if [ -n "${rabbitmq_pid:-}" ]; then wait "$rabbitmq_pid" 2>/dev/null || true; fi # likewise for RabbitMQ
+  bash "$root/eng/services/rabbitmq.sh" stop "$services/rabbitmq" >/dev/null 2>&1 || true
   rm -rf "$services"
 }
 trap cleanup EXIT
 
-echo "== start PostgreSQL (private cluster on 127.0.0.1), fauxqs (SQS on 127.0.0.1) and Azurite (Storage Queues on 127.0.0.1), restore meanwhile"
+echo "== start PostgreSQL (private cluster on 127.0.0.1), fauxqs (SQS on 127.0.0.1), Azurite (Storage Queues on 127.0.0.1) and RabbitMQ (private node on 127.0.0.1), restore meanwhile"
 bash "$root/eng/services/postgres.sh" start "$services/postgres" --fast >"$services/postgres.cs" 2>"$services/postgres.err" &
 pg_pid=$!
 bash "$root/eng/services/fauxqs.sh" start "$services/fauxqs" >"$services/fauxqs.url" 2>"$services/fauxqs.err" &
 sqs_pid=$!
 bash "$root/eng/services/azurite.sh" start "$services/azurite" >"$services/azurite.cs" 2>"$services/azurite.err" &
 azurite_pid=$!
+bash "$root/eng/services/rabbitmq.sh" start "$services/rabbitmq" >"$services/rabbitmq.url" 2>"$services/rabbitmq.err" &
+rabbitmq_pid=$!
 dotnet restore Sagas.sln
 if ! wait "$pg_pid"; then
   cat "$services/postgres.err" >&2
@@ -44,6 +48,12 @@ if ! wait "$azurite_pid"; then
 fi
 export SAGAS_TEST_AZURITE="$(cat "$services/azurite.cs")"
 echo "Azurite: $(sed 's/AccountKey=[^;]*;/AccountKey=...;/' "$services/azurite.cs")"
+if ! wait "$rabbitmq_pid"; then
+  cat "$services/rabbitmq.err" >&2
+  exit 1
+fi
+export SAGAS_TEST_RABBITMQ="$(cat "$services/rabbitmq.url")"
+echo "RabbitMQ: $SAGAS_TEST_RABBITMQ"
 
 echo "== Node.js CloudEvents SDK for the polyglot test"
 export SAGAS_TEST_NODE_MODULES="$(bash "$root/eng/services/node-cloudevents.sh")"
