@@ -1,0 +1,58 @@
+namespace Checkout.Steps.Output;
+
+/// <summary>Writes a file under a temporary name and renames it into place, so a crash never leaves a half-written file.</summary>
+internal static class AtomicFile
+{
+    /// <summary>
+    /// Writes <paramref name="path"/> with <paramref name="write"/> unless it exists. Returns <see langword="true"/> when this
+    /// call created it, <see langword="false"/> when it was there already (or another writer won the race to the same name).
+    /// </summary>
+    public static async Task<bool> CreateAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        if (File.Exists(path))
+        {
+            return false;
+        }
+
+        var directory = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(directory);
+
+        // A leading dot and a .tmp suffix: readers of the folder (a mail pickup service) skip it.
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 16 * 1024, FileOptions.Asynchronous);
+            await using (stream.ConfigureAwait(false))
+            {
+                await write(stream, cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            try
+            {
+                File.Move(temporary, path, overwrite: false);
+                return true;
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                return false; // a concurrent duplicate got there first: its file is the same document
+            }
+        }
+        finally
+        {
+            File.Delete(temporary); // no-op once moved
+        }
+    }
+
+    /// <summary>A file name made of the safe characters of <paramref name="value"/> (an idempotency key holds <c>:</c>).</summary>
+    public static string SafeName(string value)
+        => string.Create(value.Length, value, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                var c = source[i];
+                span[i] = char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-';
+            }
+        });
+}
