@@ -3,6 +3,8 @@ using System.Text.Json;
 using Checkout;
 using Checkout.Saga;
 using Checkout.Simulation;
+using Checkout.Steps;
+using Checkout.Steps.Effects;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -35,9 +37,29 @@ builder.Logging.ClearProviders();
 builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Error);
 builder.Services.AddSingleton<OrderTracker>();
 builder.Services.AddSingleton<ISagaCommitObserver<CheckoutState>>(sp => sp.GetRequiredService<OrderTracker>());
+
+// GenerateInvoice, SendConfirmation and UpdateCrm run as real HTTP functions (PDF, email, CRM call) on Kestrel at
+// 127.0.0.1 in this process, routed by the gateway like any remote function. Their files go to Checkout:OutputDirectory
+// and Checkout:PickupDirectory when set (e.g. Checkout__OutputDirectory), else to a folder of this run under the temp
+// folder; the CRM is the sandbox CRM unless Checkout:CrmUrl names a real one; Checkout:Smtp:Host sends real mail.
+var effects = new EffectLog();
+builder.Services.AddSingleton(effects);
+var runFolder = Path.Combine(Path.GetTempPath(), "sagas-checkout", $"run-{TimeProvider.System.GetLocalNow():yyyyMMdd-HHmmss}");
+await using var functions = options.ExportSchemaPath is null
+    ? await LoopbackStepFunctions.StartAsync(effects, builder.Configuration, o =>
+    {
+        o.OutputDirectory = builder.Configuration["Checkout:OutputDirectory"] ?? Path.Combine(runFolder, "invoices");
+        o.PickupDirectory = builder.Configuration["Checkout:PickupDirectory"] ?? Path.Combine(runFolder, "mail");
+    })
+    : null;
 builder.Services.AddSagas(sagas =>
 {
     sagas.AddCheckout();
+    if (functions is not null)
+    {
+        sagas.RouteCheckoutStepsTo(functions.Endpoint);
+    }
+
     if (options.Store == "postgres")
     {
         sagas.UseMarten(o => o.ConnectionString = options.Connection!);
@@ -51,6 +73,8 @@ if (options.ExportSchemaPath is not null)
     Console.WriteLine($"Wrote {options.ExportSchemaPath}");
     return 0;
 }
+
+ArgumentNullException.ThrowIfNull(functions);
 
 await host.StartAsync();
 var orders = OrderScenarios.CreateMix(options.Orders);
@@ -80,6 +104,7 @@ await host.StopAsync();
 var (summary, mismatches) = run;
 ArgumentNullException.ThrowIfNull(summary);
 ArgumentNullException.ThrowIfNull(mismatches);
+var effectProblems = EffectAudit.Check(effects, orders, tracker.Results);
 if (options.Json)
 {
     Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
@@ -99,6 +124,13 @@ else
     speed.AddRow("p95 saga latency", $"{summary.P95Ms:0.00} ms");
     speed.AddRow("p99 saga latency", $"{summary.P99Ms:0.00} ms");
     AnsiConsole.Write(speed);
+    int Count(string effect) => orders.Sum(o => effects.For(o.OrderId).Count(e => e == effect));
+    var mail = functions.Options.Smtp.Host is { } smtp ? $"sent to {smtp}:{functions.Options.Smtp.Port}" : $"in {functions.Options.PickupDirectory}";
+    var crm = functions.Options.CrmUrl is { IsAbsoluteUri: true } real ? real.ToString() : $"the sandbox CRM at {functions.CrmEndpoint}";
+    Console.WriteLine($"Steps as HTTP functions at {functions.Endpoint}:");
+    Console.WriteLine($"  invoices      {Count(StepEffectNames.InvoiceGenerated),5} PDF(s) in {functions.Options.OutputDirectory}");
+    Console.WriteLine($"  confirmations {Count(StepEffectNames.ConfirmationSent),5} message(s) {mail}");
+    Console.WriteLine($"  CRM updates   {Count(StepEffectNames.CrmUpdated),5} recorded by {crm}");
 }
 
 if (mismatches.Count > 0)
@@ -108,7 +140,19 @@ if (mismatches.Count > 0)
     {
         Console.Error.WriteLine($"  saga {m.OrderId} ({m.Scenario}): expected {m.Expected}, got {m.Actual}{(m.Reason is null ? "" : $" ({m.Reason})")}");
     }
+}
 
+if (effectProblems.Count > 0)
+{
+    Console.Error.WriteLine($"{effectProblems.Count} effect(s) did not happen exactly once:");
+    foreach (var problem in effectProblems.Take(50))
+    {
+        Console.Error.WriteLine($"  {problem}");
+    }
+}
+
+if (mismatches.Count > 0 || effectProblems.Count > 0)
+{
     return 1;
 }
 

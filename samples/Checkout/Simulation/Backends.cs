@@ -94,11 +94,11 @@ public sealed class OrderBook(EffectLog effects)
 /// </summary>
 public sealed class Crm(EffectLog effects)
 {
-    /// <summary>Prefix of customers for whom the CRM fails transiently twice.</summary>
-    public const string FlakyPrefix = "crm-flaky";
+    /// <summary>Prefix of customers for whom the CRM fails transiently twice (the same rule as the sandbox CRM's).</summary>
+    public const string FlakyPrefix = Checkout.Steps.Sandbox.SandboxCrm.FlakyPrefix;
 
-    /// <summary>Prefix of customers for whom the CRM is down.</summary>
-    public const string DownPrefix = "crm-down";
+    /// <summary>Prefix of customers for whom the CRM is down (the same rule as the sandbox CRM's).</summary>
+    public const string DownPrefix = Checkout.Steps.Sandbox.SandboxCrm.DownPrefix;
 
     private readonly ConcurrentDictionary<string, bool> _updates = new();
 

@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
+using Checkout.Steps.Effects;
 
 namespace Checkout.Simulation;
 
 /// <summary>
 /// What the simulated back-ends did, in order: lets the demo and the tests check that every effect happened
-/// once and compensations ran in reverse order.
+/// once and compensations ran in reverse order. The real step functions (Checkout.Steps) and the sandbox CRM report here
+/// too, as <see cref="IStepEffects"/>, when the demo hosts them.
 /// </summary>
-public sealed class EffectLog
+public sealed class EffectLog : IStepEffects
 {
     private readonly ConcurrentQueue<Effect> _effects = new();
     private readonly ConcurrentDictionary<string, bool> _keys = new();
@@ -23,6 +25,9 @@ public sealed class EffectLog
             Add(orderId, what);
         }
     }
+
+    /// <inheritdoc />
+    void IStepEffects.Happened(Guid orderId, string effect) => Add(orderId, effect);
 
     /// <summary>The effects on one order, in order.</summary>
     public IReadOnlyList<string> For(Guid orderId) => [.. _effects.Where(e => e.OrderId == orderId).OrderBy(e => e.Sequence).Select(e => e.What)];
