@@ -17,12 +17,20 @@ using Sagas.Steps;
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --postgres CONNECTION [--orders N] [--in-flight N] [--json]
 // Latency a step adds when it runs as an HTTP function instead of a container consumer:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --functions [--orders N] [--json]
+// Cold start of the HTTP function host (samples/Checkout.FunctionHost, built in Release): process start to first handled event:
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --cold-start [--runs N] [--host PATH/Checkout.FunctionHost.dll] [--json]
 var orders = Arg("--orders", 5000);
 var inFlight = Arg("--in-flight", 64);
 var json = args.Contains("--json");
 if (args.Contains("--functions"))
 {
     await FunctionLatency.RunAsync(Arg("--orders", 1000), json);
+    return 0;
+}
+
+if (args.Contains("--cold-start"))
+{
+    await ColdStart.RunAsync(Arg("--runs", 10), Array.IndexOf(args, "--host") is var h and >= 0 && h + 1 < args.Length ? args[h + 1] : null, json);
     return 0;
 }
 
