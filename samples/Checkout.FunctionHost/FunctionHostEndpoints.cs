@@ -1,6 +1,7 @@
 using Checkout.Steps;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace Checkout.FunctionHost;
@@ -16,6 +17,13 @@ internal static partial class FunctionHostEndpoints
 
     /// <summary>The tag of the health checks <c>/health/ready</c> runs.</summary>
     public const string ReadyTag = "ready";
+
+    /// <summary>Writes the status, then the description of each check that is not healthy.</summary>
+    public static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        var problems = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => $"{e.Key}: {e.Value.Description}");
+        return context.Response.WriteAsync(string.Join(Environment.NewLine, problems.Prepend(report.Status.ToString())), context.RequestAborted);
+    }
 
     public static void LogReady(WebApplication app, bool sandboxCrm)
     {

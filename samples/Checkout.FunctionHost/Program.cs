@@ -1,6 +1,5 @@
 using Checkout.FunctionHost;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 // The checkout's retriable steps (GenerateInvoice, SendConfirmation, UpdateCrm) as HTTP CloudEvents functions:
 //   POST /steps          step commands (binary, structured or batch mode); the saga application's gateway routes here
@@ -37,6 +36,10 @@ if (sandboxCrm)
 }
 
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(FunctionHostEndpoints.ReadyTag) });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions
+{
+    Predicate = c => c.Tags.Contains(FunctionHostEndpoints.ReadyTag),
+    ResponseWriter = FunctionHostEndpoints.WriteHealthAsync, // says what is wrong, naming the setting
+});
 app.Lifetime.ApplicationStarted.Register(() => FunctionHostEndpoints.LogReady(app, sandboxCrm));
 app.Run();
