@@ -54,6 +54,11 @@ if ! wait "$rabbitmq_pid"; then
 fi
 export SAGAS_TEST_RABBITMQ="$(cat "$services/rabbitmq.url")"
 echo "RabbitMQ: $SAGAS_TEST_RABBITMQ"
+# One virtual host per test assembly that uses the broker: assemblies run in parallel and share queue names.
+for vhost in sagas-rabbitmq-tests checkout-e2e; do
+  bash "$root/eng/services/rabbitmq.sh" ctl "$services/rabbitmq" add_vhost "$vhost" >/dev/null
+  bash "$root/eng/services/rabbitmq.sh" ctl "$services/rabbitmq" set_permissions -p "$vhost" guest ".*" ".*" ".*" >/dev/null
+done
 
 echo "== Node.js CloudEvents SDK for the polyglot test"
 export SAGAS_TEST_NODE_MODULES="$(bash "$root/eng/services/node-cloudevents.sh")"

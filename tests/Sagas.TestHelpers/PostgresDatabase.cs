@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Sagas.Marten.Tests.Harness;
+namespace Sagas.Testing;
 
 /// <summary>
 /// The private PostgreSQL cluster eng/test.sh starts (its connection string in SAGAS_TEST_POSTGRES). Each test

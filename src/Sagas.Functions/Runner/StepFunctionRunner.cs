@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -6,6 +7,7 @@ using CloudNative.CloudEvents;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Sagas.CloudEvents;
+using Sagas.Functions.Diagnostics;
 using Sagas.Functions.Inbox;
 using Sagas.Steps;
 
@@ -132,6 +134,15 @@ public sealed partial class StepFunctionRunner
     {
         var command = invocation.Decoded.CloudEvent;
         var key = new StepInboxKey(_options.EndpointName, command.Source!.ToString(), command.Id!);
+        using var activity = StepFunctionDiagnostics.StartRun(
+            _options.EndpointName,
+            invocation.Step,
+            command.Type,
+            command.Id,
+            invocation.SagaId,
+            invocation.Attempt,
+            command[SagaAttributes.TraceParent.Name] as string,
+            command[SagaAttributes.TraceState.Name] as string);
         var claim = await _inbox.TryClaimAsync(key, cancellationToken).ConfigureAwait(false);
         switch (claim.Status)
         {
@@ -196,8 +207,8 @@ public sealed partial class StepFunctionRunner
             Time = _timeProvider.GetUtcNow(),
             CorrelationId = sagaId,
             CausationId = command.Id,
-            TraceParent = command[SagaAttributes.TraceParent.Name] as string,
-            TraceState = command[SagaAttributes.TraceState.Name] as string,
+            TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : command[SagaAttributes.TraceParent.Name] as string,
+            TraceState = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.TraceStateString : command[SagaAttributes.TraceState.Name] as string,
         });
     }
 

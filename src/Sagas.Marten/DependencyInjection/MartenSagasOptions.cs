@@ -24,6 +24,13 @@ public sealed class MartenSagasOptions
     /// </summary>
     public TimeSpan RelayTakeoverDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long the committing process waits for the broker when it sends a message right after the commit; past it
+    /// (the broker is unreachable, say) the message is left to the relay, so a caller such as an HTTP request is not
+    /// held up by a broker outage. Default 2 s.
+    /// </summary>
+    public TimeSpan InlineSendTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Most messages one relay claims and delivers per batch. Default 200.</summary>
     public int RelayBatchSize { get; set; } = 200;
 
@@ -49,6 +56,7 @@ public sealed class MartenSagasOptions
     {
         Check(!string.IsNullOrWhiteSpace(ConnectionString), "MartenSagasOptions.ConnectionString is required.");
         Check(System.Text.RegularExpressions.Regex.IsMatch(SchemaName, "^[a-z_][a-z0-9_]{0,62}$"), $"MartenSagasOptions.SchemaName must be a lower-case PostgreSQL identifier, got '{SchemaName}'.");
+        Check(InlineSendTimeout > TimeSpan.Zero, $"MartenSagasOptions.InlineSendTimeout must be positive, got {InlineSendTimeout}.");
         Check(RelayTakeoverDelay >= TimeSpan.Zero, $"MartenSagasOptions.RelayTakeoverDelay must not be negative, got {RelayTakeoverDelay}.");
         Check(RelayBatchSize is > 0 and <= 10_000, $"MartenSagasOptions.RelayBatchSize must be between 1 and 10000, got {RelayBatchSize}.");
         Check(RelayPollInterval > TimeSpan.Zero, $"MartenSagasOptions.RelayPollInterval must be positive, got {RelayPollInterval}.");

@@ -42,7 +42,9 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Channel<bool> _notify = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Channel<Guid> _delivered = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
+    private static readonly TimeSpan InlinePauseAfterFailure = TimeSpan.FromSeconds(1);
     private readonly ResiliencePipeline _send;
+    private long _inlinePausedUntil;
     private DateTimeOffset? _nextDue;
 
     public OutboxRelay(
@@ -76,6 +78,7 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
                     return ValueTask.CompletedTask;
                 },
             })
+            .AddTimeout(options.InlineSendTimeout) // per attempt: a send waiting on a dead connection is abandoned and retried
             .Build();
     }
 
@@ -106,13 +109,22 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
                 await _checkpoint.CommittedAsync(message).ConfigureAwait(false);
             }
 
+            if (now.UtcTicks < Interlocked.Read(ref _inlinePausedUntil))
+            {
+                Wake(); // a send just failed: the broker is likely down, so leave this one to the relay at once
+                continue;
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.InlineSendTimeout);
             try
             {
-                await OutboxSender.SendAsync(bus, message, cancellationToken).ConfigureAwait(false);
+                await OutboxSender.SendAsync(bus, message, timeout.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 LogInlineSendFailed(_logger, ex, message.Id);
+                Interlocked.Exchange(ref _inlinePausedUntil, (_time.GetUtcNow() + InlinePauseAfterFailure).UtcTicks);
                 Wake();
                 _notify.Writer.TryWrite(true);
                 continue;

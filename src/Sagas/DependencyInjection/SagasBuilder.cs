@@ -89,6 +89,21 @@ public sealed partial class SagasBuilder
     }
 
     /// <summary>
+    /// Makes the store of <typeparamref name="TState"/> (<see cref="ISagaStore{TState}"/>) available without running the
+    /// saga in this process: for an API that shows sagas a worker runs.
+    /// </summary>
+    public SagasBuilder AddSagaState<TState>()
+        where TState : StepSagaState, new()
+    {
+        if (!_sagaStateTypes.Contains(typeof(TState)))
+        {
+            _sagaStateTypes.Add(typeof(TState));
+        }
+
+        return this;
+    }
+
+    /// <summary>
     /// Runs <typeparamref name="THandler"/> in this process as the executor of <typeparamref name="TCommand"/>
     /// (a step or a compensation), on an endpoint named after the command (e.g. <c>reserve-inventory</c>) —
     /// unless <see cref="Gateway.StepRoutingOptions"/> routes the command to a function, which then runs it.

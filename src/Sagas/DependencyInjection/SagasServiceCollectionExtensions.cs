@@ -52,8 +52,10 @@ public static class SagasServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new InMemoryMessageStore(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SagasOptions>().InboxRetention));
         services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<InMemoryMessageStore>());
+        services.TryAddSingleton<IOutboxMonitor>(sp => sp.GetRequiredService<InMemoryMessageStore>());
         services.TryAddSingleton(typeof(ISagaStore<>), typeof(InMemorySagaStore<>));
         services.TryAddSingleton<IOutboxDispatcher, InMemoryOutboxDispatcher>();
+        services.TryAddSingleton<IOutboxPublisher, OutboxPublisher>();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<DeadLetterObserver>();
         services.TryAddSingleton<Sagas.Gateway.StepGateway>();

@@ -1,15 +1,25 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Sagas.Steps;
 
 namespace Sagas.Diagnostics;
 
-/// <summary>The <see cref="ActivitySource"/> and <see cref="Meter"/> Sagas reports through; both are named <c>Sagas</c>.</summary>
+/// <summary>
+/// The <see cref="ActivitySource"/> and <see cref="Meter"/> Sagas reports through; both are named <c>Sagas</c>.
+/// Add them to OpenTelemetry with <c>.AddSource("Sagas")</c> and <c>.AddMeter("Sagas")</c>.
+/// </summary>
+/// <remarks>
+/// Spans: <c>process &lt;endpoint&gt;</c> for every message a consumer or saga handles (its parent is the
+/// <c>traceparent</c> the CloudEvent carries, so one order's hops form one trace across processes and brokers) and
+/// <c>send &lt;destination&gt;</c> for every outbox delivery. Metrics are recorded once per committed transition,
+/// never for a transition that was rolled back and re-run.
+/// </remarks>
 public static class SagasDiagnostics
 {
     /// <summary>The name of the activity source and the meter.</summary>
     public const string Name = "Sagas";
 
-    /// <summary>Traces of saga transitions and step executions.</summary>
+    /// <summary>Traces of message handling, saga transitions and outbox deliveries.</summary>
     public static ActivitySource ActivitySource { get; } = new(Name);
 
     /// <summary>Metrics.</summary>
@@ -26,4 +36,83 @@ public static class SagasDiagnostics
 
     /// <summary>Saga commits that lost an optimistic-concurrency race and were run again.</summary>
     public static Counter<long> ConcurrencyRetries { get; } = Meter.CreateCounter<long>("sagas.concurrency.retries", description: "Saga transitions re-run on fresh state after a version conflict");
+
+    /// <summary>Time from a saga's start to its terminal state, tagged with <c>saga</c> and <c>outcome</c>.</summary>
+    public static Histogram<double> SagaDuration { get; } = Meter.CreateHistogram<double>("sagas.saga.duration", unit: "ms", description: "Time from a saga's start to its terminal state, by outcome");
+
+    /// <summary>Step commands sent (first attempts and retries), tagged with <c>saga</c> and <c>step</c>.</summary>
+    public static Counter<long> StepAttempts { get; } = Meter.CreateCounter<long>("sagas.step.attempts", description: "Step attempts requested");
+
+    /// <summary>Retries scheduled after a transient step failure or a missed deadline.</summary>
+    public static Counter<long> StepRetries { get; } = Meter.CreateCounter<long>("sagas.step.retries", description: "Step retries scheduled");
+
+    /// <summary>Compensations requested (first attempts and retries), tagged with <c>saga</c> and <c>step</c>.</summary>
+    public static Counter<long> Compensations { get; } = Meter.CreateCounter<long>("sagas.compensations", description: "Compensation attempts requested");
+
+    /// <summary>Starts the span of handling one message, as a child of the trace it carries.</summary>
+    internal static Activity? StartProcess(string endpoint, string? traceParent, string? traceState, string? eventType, string? eventId, Guid? sagaId)
+    {
+        if (!ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
+        var current = Activity.Current;
+        ActivityContext parent = default;
+        if (ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var carried)
+            && (current is null || current.TraceId != carried.TraceId))
+        {
+            parent = carried; // a transport's own span in another trace must not cut the chain the event carries
+        }
+        else if (current is not null)
+        {
+            parent = current.Context;
+        }
+
+        var activity = ActivitySource.StartActivity($"process {endpoint}", ActivityKind.Consumer, parent);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("messaging.operation.type", "process");
+            activity.SetTag("messaging.destination.name", endpoint);
+            activity.SetTag("messaging.message.id", eventId);
+            activity.SetTag("cloudevents.event_type", eventType);
+            activity.SetTag("cloudevents.event_id", eventId);
+            if (sagaId is { } id)
+            {
+                activity.SetTag("sagas.saga_id", id.ToString());
+            }
+        }
+
+        return activity;
+    }
+
+    /// <summary>Records what a committed saga transition did: the history entries added since it was loaded.</summary>
+    internal static void RecordTransition(string saga, StepSagaState state, int historyBefore)
+    {
+        var history = state.History;
+        for (var i = Math.Max(0, historyBefore); i < history.Count; i++)
+        {
+            var entry = history[i];
+            var sagaTag = new KeyValuePair<string, object?>("saga", saga);
+            var stepTag = new KeyValuePair<string, object?>("step", entry.Step);
+            switch (entry.What)
+            {
+                case "requested":
+                    StepAttempts.Add(1, sagaTag, stepTag);
+                    break;
+                case "retry-scheduled":
+                    StepRetries.Add(1, sagaTag, stepTag);
+                    break;
+                case "compensation-requested":
+                    Compensations.Add(1, sagaTag, stepTag);
+                    break;
+                case "completed" or "rejected" or "compensated" or "faulted" when entry.Step == "saga":
+                    SagaDuration.Record(
+                        (entry.At - state.StartedAt).TotalMilliseconds,
+                        sagaTag,
+                        new KeyValuePair<string, object?>("outcome", entry.What));
+                    break;
+            }
+        }
+    }
 }

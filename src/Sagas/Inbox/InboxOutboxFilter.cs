@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Sagas.CloudEvents;
 using Sagas.Diagnostics;
 using Sagas.Outbox;
 using Sagas.Persistence;
@@ -28,6 +29,13 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
     public async Task Send(ConsumeContext<TMessage> context, IPipe<ConsumeContext<TMessage>> next)
     {
         var transaction = new MessageTransaction(InboxKeyOf(context), context.ReceiveContext.Redelivered);
+        using var activity = SagasDiagnostics.StartProcess(
+            transaction.InboxKey.Endpoint,
+            context.Headers.Get<string>(SagaAttributes.TraceParent.Name),
+            context.Headers.Get<string>(SagaAttributes.TraceState.Name),
+            context.Headers.Get<string>(CloudEventHeaders.Type),
+            transaction.InboxKey.Id,
+            context.CorrelationId);
         if (await store.IsDuplicateAsync(transaction, context.CancellationToken).ConfigureAwait(false))
         {
             await RedeliverAsync(context, transaction).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MassTransit;
 using MassTransit.Middleware;
 using MassTransit.Middleware.Outbox;
@@ -44,6 +45,9 @@ internal sealed class OutboxCaptureContext<TMessage> : OutboxConsumeContextProxy
             Body = body.GetBytes(),
             SagaId = context.CorrelationId,
             DueTime = context.Delay is { } delay ? _timeProvider.GetUtcNow() + delay : null,
+            Headers = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity
+                ? new Dictionary<string, string>(1) { [SagaAttributes.TraceParent.Name] = activity.Id! }
+                : null, // the delivery's span joins the trace of the transition that committed the message
         });
         return Task.CompletedTask;
     }

@@ -1,5 +1,8 @@
+using System.Diagnostics;
 using MassTransit;
 using MassTransit.Serialization;
+using Sagas.CloudEvents;
+using Sagas.Diagnostics;
 
 namespace Sagas.Outbox;
 
@@ -11,6 +14,7 @@ public static class OutboxSender
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(message);
+        using var activity = StartSend(message);
         var endpoint = await transport.GetSendEndpoint(message.Destination).ConfigureAwait(false);
         var serializer = new CopyBodySerializer(new System.Net.Mime.ContentType(message.ContentType), new BytesMessageBody(message.Body.ToArray()));
         await endpoint.Send(new SerializedMessageBody(), Pipe.Execute<SendContext<SerializedMessageBody>>(context =>
@@ -26,5 +30,20 @@ public static class OutboxSender
                 }
             }
         }), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Activity? StartSend(OutboxMessage message)
+    {
+        if (!SagasDiagnostics.ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
+        ActivityContext.TryParse(message.Headers?.GetValueOrDefault(SagaAttributes.TraceParent.Name), null, isRemote: true, out var parent);
+        var activity = SagasDiagnostics.ActivitySource.StartActivity($"send {message.Destination.AbsolutePath.Trim('/')}", ActivityKind.Producer, parent);
+        activity?.SetTag("messaging.operation.type", "send");
+        activity?.SetTag("messaging.destination.name", message.Destination.AbsolutePath.Trim('/'));
+        activity?.SetTag("messaging.message.id", message.Id.ToString());
+        return activity;
     }
 }

@@ -7,10 +7,10 @@ namespace Sagas.Persistence;
 /// Inbox and outbox kept in process memory, for tests, demos and the in-memory sample. Commits are atomic
 /// within the process; nothing survives a restart.
 /// </summary>
-public sealed class InMemoryMessageStore : IMessageStore
+public sealed class InMemoryMessageStore : IMessageStore, IOutboxMonitor
 {
     private readonly Dictionary<InboxKey, DateTimeOffset> _inbox = [];
-    private readonly Dictionary<Guid, (InboxKey Key, OutboxMessage Message)> _outbox = [];
+    private readonly Dictionary<Guid, (InboxKey Key, OutboxMessage Message, DateTimeOffset Committed)> _outbox = [];
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _retention;
     private DateTimeOffset _nextPurge;
@@ -108,6 +108,23 @@ public sealed class InMemoryMessageStore : IMessageStore
         return ValueTask.CompletedTask;
     }
 
+    /// <inheritdoc />
+    public ValueTask<TimeSpan> OldestUndeliveredAgeAsync(CancellationToken cancellationToken)
+    {
+        var now = _timeProvider.GetUtcNow();
+        lock (SyncRoot)
+        {
+            var oldest = now;
+            foreach (var (_, message, committed) in _outbox.Values)
+            {
+                var deliverable = message.DueTime is { } due && due > committed ? due : committed;
+                oldest = deliverable < oldest ? deliverable : oldest;
+            }
+
+            return ValueTask.FromResult(now - oldest);
+        }
+    }
+
     /// <summary>Whether a scheduled message is still waiting (not delivered, not cancelled).</summary>
     public bool IsPending(Guid messageId)
     {
@@ -142,7 +159,7 @@ public sealed class InMemoryMessageStore : IMessageStore
 
         foreach (var message in transaction.Outgoing)
         {
-            _outbox[message.Id] = (transaction.InboxKey, message);
+            _outbox[message.Id] = (transaction.InboxKey, message, _timeProvider.GetUtcNow());
         }
     }
 

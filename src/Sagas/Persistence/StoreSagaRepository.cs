@@ -3,6 +3,7 @@ using MassTransit.Context;
 using MassTransit.Middleware;
 using MassTransit.Saga;
 using Sagas.Diagnostics;
+using Sagas.Steps;
 
 namespace Sagas.Persistence;
 
@@ -120,6 +121,7 @@ internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
     where TMessage : class
 {
     private readonly Dictionary<Guid, int> _versions = [];
+    private readonly Dictionary<Guid, int> _historyAtLoad = [];
 
     public Task<SagaConsumeContext<TState, TMessage>> Add(TState instance)
     {
@@ -147,6 +149,7 @@ internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
         }
 
         _versions[correlationId] = loaded.Version;
+        _historyAtLoad[correlationId] = (loaded.State as StepSagaState)?.History.Count ?? 0;
         return await CreateSagaConsumeContext(this, loaded.State, SagaConsumeContextMode.Load).ConfigureAwait(false);
     }
 
@@ -172,6 +175,11 @@ internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
         switch (await store.CommitAsync(id, state, expected, transaction, CancellationToken).ConfigureAwait(false))
         {
             case CommitResult.Committed:
+                if (state is StepSagaState stepState)
+                {
+                    SagasDiagnostics.RecordTransition(typeof(TState).Name, stepState, _historyAtLoad.GetValueOrDefault(id));
+                }
+
                 foreach (var observer in observers)
                 {
                     observer.OnCommitted(id, state);

@@ -1,8 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using MassTransit;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Sagas.CloudEvents;
 using Sagas.Gateway;
 
@@ -92,8 +93,8 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
             Source = Uri.TryCreate(context.Headers.Get<string>(Serialization.CloudEventHeaders.Source), UriKind.RelativeOrAbsolute, out var source) ? source : context.ReceiveContext.InputAddress,
             Subject = step.SagaId.ToString(),
             CorrelationId = step.SagaId.ToString(),
-            TraceParent = context.Headers.Get<string>(SagaAttributes.TraceParent.Name),
-            TraceState = context.Headers.Get<string>(SagaAttributes.TraceState.Name),
+            TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : context.Headers.Get<string>(SagaAttributes.TraceParent.Name),
+            TraceState = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.TraceStateString : context.Headers.Get<string>(SagaAttributes.TraceState.Name),
             Extensions = new Dictionary<string, object>
             {
                 [SagaAttributes.Step.Name] = step.Step,

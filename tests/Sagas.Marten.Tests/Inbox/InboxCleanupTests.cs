@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Sagas.Marten.Inbox;
 using Sagas.Marten.Tests.Harness;
+using Sagas.Testing;
 
 namespace Sagas.Marten.Tests.Inbox;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Sagas.Marten.Tests.Harness;
+using Sagas.Testing;
 
 namespace Sagas.Marten.Tests.Outbox;
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sagas.Marten.Outbox;
 using Sagas.Marten.Tests.Harness;
+using Sagas.Testing;
 
 namespace Sagas.Marten.Tests.Outbox;
 

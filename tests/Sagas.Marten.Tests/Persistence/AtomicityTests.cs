@@ -5,6 +5,7 @@ using Sagas.Inbox;
 using Sagas.Marten.Tests.Harness;
 using Sagas.Outbox;
 using Sagas.Persistence;
+using Sagas.Testing;
 
 namespace Sagas.Marten.Tests.Persistence;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Sagas.Marten.Tests.Harness;
 using Sagas.Steps;
+using Sagas.Testing;
 
 namespace Sagas.Marten.Tests.Persistence;
 

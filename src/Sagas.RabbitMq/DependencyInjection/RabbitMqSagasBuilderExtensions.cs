@@ -1,0 +1,64 @@
+using System.Reflection;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Sagas.CloudEvents;
+using Sagas.Contracts;
+using Sagas.RabbitMq;
+using Sagas.RabbitMq.Topology;
+
+namespace Sagas;
+
+/// <summary>Runs a Sagas application over RabbitMQ.</summary>
+public static class RabbitMqSagasBuilderExtensions
+{
+    /// <summary>
+    /// Replaces the in-memory transport with RabbitMQ: quorum queues, publisher confirms, exchanges named after
+    /// the CloudEvents types, an error queue per endpoint, redelivery of transient failures.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The options are incomplete or invalid; the message names the setting.</exception>
+    public static SagasBuilder UseRabbitMq(this SagasBuilder sagas, Action<RabbitMqSagasOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(sagas);
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new RabbitMqSagasOptions();
+        configure(options);
+        options.Validate();
+        sagas.Services.AddSingleton(options);
+
+        return sagas.UseTransport((x, configureBus) =>
+        {
+            x.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            {
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                {
+                    rabbit.PrefetchCount = options.PrefetchCount;
+                    if (options.QueueType == RabbitMqQueueType.Quorum)
+                    {
+                        rabbit.SetQuorumQueue();
+                    }
+                }
+            });
+
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                var connectionName = options.ConnectionName ?? Assembly.GetEntryAssembly()?.GetName().Name ?? "sagas";
+                cfg.Host(options.HostAddress, connectionName, host => host.PublisherConfirmation = options.PublisherConfirmation);
+                cfg.MessageTopology.SetEntityNameFormatter(
+                    new CloudEventsEntityNameFormatter(context.GetRequiredService<ContractRegistry>(), cfg.MessageTopology.EntityNameFormatter));
+                cfg.PrefetchCount = options.PrefetchCount;
+                if (options.RedeliveryIntervals.Count > 0)
+                {
+                    // Outside Sagas' inbox/outbox filter, so each attempt is a fresh transaction.
+                    cfg.UseMessageRetry(retry =>
+                    {
+                        retry.Intervals([.. options.RedeliveryIntervals]);
+                        retry.Ignore<CloudEventRejectedException>();
+                    });
+                }
+
+                configureBus(context, cfg);
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+    }
+}

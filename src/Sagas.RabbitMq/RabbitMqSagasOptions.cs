@@ -1,0 +1,69 @@
+namespace Sagas.RabbitMq;
+
+/// <summary>The kind of queue Sagas declares for its endpoints.</summary>
+public enum RabbitMqQueueType
+{
+    /// <summary>Quorum queues: durable and replicated (Raft); the default.</summary>
+    Quorum,
+
+    /// <summary>Classic durable queues, for brokers or policies that need them.</summary>
+    Classic,
+}
+
+/// <summary>Settings of the RabbitMQ transport.</summary>
+public sealed class RabbitMqSagasOptions
+{
+    /// <summary>The broker as an AMQP URI, e.g. <c>amqp://user:password@rabbit:5672/vhost</c>. Required.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The queue type of every receive endpoint (and its error queue). Default <see cref="RabbitMqQueueType.Quorum"/>.</summary>
+    public RabbitMqQueueType QueueType { get; set; } = RabbitMqQueueType.Quorum;
+
+    /// <summary>Whether a send waits for the broker's confirmation. Default <see langword="true"/>.</summary>
+    public bool PublisherConfirmation { get; set; } = true;
+
+    /// <summary>
+    /// Unacknowledged messages the broker hands each endpoint at once. Default 64; keep it at or above
+    /// <see cref="SagasOptions.ConcurrentMessageLimit"/> so every consumer slot has work.
+    /// </summary>
+    public ushort PrefetchCount { get; set; } = 64;
+
+    /// <summary>
+    /// Delays before each new attempt of a message whose handling failed with an exception other than a
+    /// rejection (a database or network outage, say); after the last one it goes to the error queue.
+    /// Default 100 ms, 500 ms, 2 s, 5 s, 10 s.
+    /// </summary>
+    public IList<TimeSpan> RedeliveryIntervals { get; } =
+        [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10)];
+
+    /// <summary>The connection name shown by the broker's management tools. Default: the entry assembly's name.</summary>
+    public string? ConnectionName { get; set; }
+
+    internal Uri HostAddress => new(ConnectionString!);
+
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            throw new InvalidOperationException("UseRabbitMq: ConnectionString is required, e.g. \"amqp://user:password@localhost:5672/\".");
+        }
+
+        if (!Uri.TryCreate(ConnectionString, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps" or "rabbitmq" or "rabbitmqs"))
+        {
+            throw new InvalidOperationException($"UseRabbitMq: ConnectionString '{Redacted(ConnectionString)}' is not an AMQP URI (amqp://user:password@host:port/vhost).");
+        }
+
+        if (PrefetchCount == 0)
+        {
+            throw new InvalidOperationException("UseRabbitMq: PrefetchCount must be at least 1.");
+        }
+
+        if (RedeliveryIntervals.Any(i => i < TimeSpan.Zero))
+        {
+            throw new InvalidOperationException("UseRabbitMq: RedeliveryIntervals must not be negative.");
+        }
+    }
+
+    private static string Redacted(string value)
+        => Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0 ? value.Replace(uri.UserInfo, "***", StringComparison.Ordinal) : value;
+}
