@@ -19,12 +19,20 @@ using Sagas.Steps;
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --functions [--orders N] [--json]
 // Cold start of the HTTP function host (samples/Checkout.FunctionHost, built in Release): process start to first handled event:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --cold-start [--runs N] [--host PATH/Checkout.FunctionHost.dll] [--json]
+// The multi-process checkout through its HTTP API (start it with eng/checkout-topology.sh, which calls this):
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --api http://127.0.0.1:5080 [--orders N] [--in-flight N] [--json]
 var orders = Arg("--orders", 5000);
 var inFlight = Arg("--in-flight", 64);
 var json = args.Contains("--json");
 if (args.Contains("--functions"))
 {
     await FunctionLatency.RunAsync(Arg("--orders", 1000), json);
+    return 0;
+}
+
+if (Array.IndexOf(args, "--api") is var a and >= 0 && a + 1 < args.Length)
+{
+    await ApiLoad.RunAsync(new Uri(args[a + 1]), Arg("--orders", 1000), inFlight, json);
     return 0;
 }
 

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Checkout.Simulation;
+
+namespace Sagas.Benchmarks;
+
+/// <summary>
+/// Drives the multi-process checkout through its HTTP API (eng/checkout-topology.sh --orders N): POST /orders with a
+/// window of orders in flight, then GET /orders/{id} every 50 ms until the saga is terminal. Latency is from the POST
+/// to the first GET that sees the terminal state (so it includes up to one polling interval).
+/// </summary>
+internal static class ApiLoad
+{
+    public static async Task RunAsync(Uri api, int count, int inFlight, bool json)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = inFlight * 2 }) { BaseAddress = api, Timeout = TimeSpan.FromSeconds(60) };
+        await RunOnceAsync(http, Math.Min(50, count), inFlight); // warm-up: JIT, pools, prepared statements
+        var (elapsed, latencies, mismatches) = await RunOnceAsync(http, count, inFlight);
+        latencies.Sort();
+        var result = new
+        {
+            orders = count,
+            inFlight,
+            ordersPerSecond = Math.Round(count / elapsed.TotalSeconds, 1),
+            p50Ms = Percentile(latencies, 0.50),
+            p95Ms = Percentile(latencies, 0.95),
+            p99Ms = Percentile(latencies, 0.99),
+            mismatches,
+        };
+        Console.WriteLine(json
+            ? JsonSerializer.Serialize(result, new JsonSerializerOptions(JsonSerializerDefaults.Web))
+            : string.Create(CultureInfo.InvariantCulture, $"checkout through the API, {count} orders, {inFlight} in flight: {result.ordersPerSecond} orders/s, p50 {result.p50Ms} ms, p95 {result.p95Ms} ms, p99 {result.p99Ms} ms, {mismatches} wrong terminal states"));
+    }
+
+    private static async Task<(TimeSpan Elapsed, List<double> Latencies, int Mismatches)> RunOnceAsync(HttpClient http, int count, int inFlight)
+    {
+        var orders = OrderScenarios.CreateMix(count);
+        var latencies = new List<double>(count);
+        var mismatches = 0;
+        using var window = new SemaphoreSlim(inFlight);
+        var started = Stopwatch.GetTimestamp();
+        var runs = orders.Select(async order =>
+        {
+            await window.WaitAsync();
+            try
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                using var post = await http.PostAsJsonAsync("/orders", order);
+                if (post.StatusCode != HttpStatusCode.Accepted)
+                {
+                    throw new InvalidOperationException($"POST /orders answered {(int)post.StatusCode}: {await post.Content.ReadAsStringAsync()}");
+                }
+
+                var location = post.Headers.Location!;
+                while (true)
+                {
+                    await Task.Delay(50);
+                    using var get = await http.GetAsync(location);
+                    if (get.StatusCode != HttpStatusCode.OK)
+                    {
+                        continue;
+                    }
+
+                    var state = (await get.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("state").GetString();
+                    if (state is "Completed" or "Rejected" or "Compensated" or "Faulted")
+                    {
+                        lock (latencies)
+                        {
+                            latencies.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                            mismatches += state == OrderScenarios.ExpectedState(OrderScenarios.ScenarioOf(order)) ? 0 : 1;
+                        }
+
+                        return;
+                    }
+                }
+            }
+            finally
+            {
+                window.Release();
+            }
+        });
+        await Task.WhenAll(runs);
+        return (Stopwatch.GetElapsedTime(started), latencies, mismatches);
+    }
+
+    private static double Percentile(List<double> sorted, double p)
+        => sorted.Count == 0 ? 0 : Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)], 1);
+}

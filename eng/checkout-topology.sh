@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs the checkout the way it is deployed, on this machine: a private PostgreSQL cluster and RabbitMQ node, the
+# function host (Checkout.FunctionHost), the worker (Checkout.Worker) and the API (Checkout.Api), each its own process.
+#   eng/checkout-topology.sh            start everything, print the addresses, stop everything on Ctrl-C
+#   eng/checkout-topology.sh --orders N start everything, submit N orders of the sample mix through the API, report, stop
+# Ports: API 5080, worker 5081 (health only), function host 5082 (override with API_PORT, WORKER_PORT, FUNCTIONS_PORT).
+# Logs and state go to a temporary directory, printed at start.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+orders=
+if [ "${1:-}" = "--orders" ]; then orders=${2:?--orders N}; fi
+api_port=${API_PORT:-5080}
+worker_port=${WORKER_PORT:-5081}
+functions_port=${FUNCTIONS_PORT:-5082}
+
+state="$(mktemp -d /tmp/checkout-topology.XXXXXX)"
+chmod 755 "$state"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  bash eng/services/rabbitmq.sh stop "$state/rabbitmq" >/dev/null 2>&1 || true
+  bash eng/services/postgres.sh stop "$state/postgres" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+echo "== state and logs in $state"
+echo "== start PostgreSQL and RabbitMQ (private, 127.0.0.1), build meanwhile"
+bash eng/services/postgres.sh start "$state/postgres" >"$state/postgres.cs" &
+pg=$!
+bash eng/services/rabbitmq.sh start "$state/rabbitmq" >"$state/rabbitmq.url" &
+rabbit=$!
+dotnet build samples/Checkout.Api -c Release -v q -nologo >/dev/null
+dotnet build samples/Checkout.Worker -c Release -v q -nologo >/dev/null
+dotnet build samples/Checkout.FunctionHost -c Release -v q -nologo >/dev/null
+wait "$pg"
+wait "$rabbit"
+export ConnectionStrings__Postgres="$(cat "$state/postgres.cs")"
+export ConnectionStrings__RabbitMq="$(cat "$state/rabbitmq.url")"
+
+run() { # name port dll
+  ASPNETCORE_URLS="http://127.0.0.1:$2" dotnet "$3" >"$state/$1.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 120); do
+    if curl -fsS "http://127.0.0.1:$2/health/live" >/dev/null 2>&1; then return; fi
+    sleep 0.5
+  done
+  echo "$1 did not start; see $state/$1.log" >&2
+  tail -20 "$state/$1.log" >&2
+  exit 1
+}
+
+echo "== start the function host, the worker and the API"
+Checkout__OutputDirectory="$state/invoices" Checkout__PickupDirectory="$state/mail" \
+  run functions "$functions_port" samples/Checkout.FunctionHost/bin/Release/net10.0/Checkout.FunctionHost.dll
+Checkout__FunctionsUrl="http://127.0.0.1:$functions_port" \
+  run worker "$worker_port" samples/Checkout.Worker/bin/Release/net10.0/Checkout.Worker.dll
+run api "$api_port" samples/Checkout.Api/bin/Release/net10.0/Checkout.Api.dll
+
+cat <<INFO
+Checkout is running:
+  API             http://127.0.0.1:$api_port   (POST /orders, GET /orders/{id}, /health/ready)
+  worker          http://127.0.0.1:$worker_port   (/health/ready)
+  function host   http://127.0.0.1:$functions_port   (POST /steps, /health/ready)
+  PostgreSQL      $ConnectionStrings__Postgres
+  RabbitMQ        $ConnectionStrings__RabbitMq
+  invoices, mail  $state/invoices, $state/mail
+Try:
+  curl -i -H 'Content-Type: application/json' http://127.0.0.1:$api_port/orders \\
+    -d '{"customerId":"c-1","customerEmail":"c1@example.com","cardToken":"tok_visa","lines":[{"sku":"SKU-1","quantity":2,"unitPrice":9.5}]}'
+INFO
+
+if [ -z "$orders" ]; then
+  echo "Ctrl-C stops everything."
+  wait "${pids[@]}"
+  exit 0
+fi
+
+echo "== $orders orders through the API"
+dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --api "http://127.0.0.1:$api_port" --orders "$orders"

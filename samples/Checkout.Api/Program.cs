@@ -1,0 +1,35 @@
+using Checkout.Api.Orders;
+using Checkout.Contracts;
+using Checkout.Saga;
+using Checkout.ServiceDefaults;
+using Sagas;
+
+// The checkout's HTTP API, one of the services of the multi-process checkout (eng/checkout-topology.sh):
+//   POST /orders        validates the order (problem+json naming each error) and answers 202 with its Location
+//   GET  /orders/{id}   the saga's state and step history
+//   GET  /health/live, /health/ready (PostgreSQL, RabbitMQ, outbox lag)
+// Settings: ConnectionStrings:Postgres, ConnectionStrings:RabbitMq (amqp://...), Health:OutboxLagThreshold (default
+// 00:00:30), OTEL_EXPORTER_OTLP_ENDPOINT (optional). It listens where ASPNETCORE_URLS / ASPNETCORE_HTTP_PORTS say.
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("checkout-api");
+var postgres = builder.Configuration.GetConnectionString("Postgres")
+    ?? throw new InvalidOperationException("Set ConnectionStrings:Postgres (environment: ConnectionStrings__Postgres), e.g. \"Host=localhost;Database=checkout;Username=checkout;Password=...\".");
+var rabbitMq = builder.Configuration.GetConnectionString("RabbitMq")
+    ?? throw new InvalidOperationException("Set ConnectionStrings:RabbitMq (environment: ConnectionStrings__RabbitMq), e.g. \"amqp://user:password@localhost:5672/\".");
+
+// The API runs no saga and no step: it publishes OrderSubmitted through the outbox and reads the sagas the worker runs.
+builder.Services.AddSagas(sagas => sagas
+    .AddContracts(contracts => contracts.AddCheckoutContracts())
+    .AddSagaState<CheckoutState>()
+    .Configure(o => o.Source = new Uri("/checkout/api", UriKind.Relative))
+    .UseMarten(o => o.ConnectionString = postgres)
+    .UseRabbitMq(o => o.ConnectionString = rabbitMq));
+builder.Services.AddProblemDetails();
+builder.Services.AddHealthChecks()
+    .AddNpgSql(postgres, name: "postgresql", tags: [ServiceDefaults.ReadyTag])
+    .AddSagasOutbox(builder.Configuration.GetValue<TimeSpan?>("Health:OutboxLagThreshold"), [ServiceDefaults.ReadyTag]);
+
+var app = builder.Build();
+app.MapOrders();
+app.MapHealthEndpoints();
+app.Run();
