@@ -12,22 +12,14 @@ using Sagas;
 // 00:00:30), OTEL_EXPORTER_OTLP_ENDPOINT (optional). It listens where ASPNETCORE_URLS / ASPNETCORE_HTTP_PORTS say.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("checkout-api");
-var postgres = builder.Configuration.GetConnectionString("Postgres")
-    ?? throw new InvalidOperationException("Set ConnectionStrings:Postgres (environment: ConnectionStrings__Postgres), e.g. \"Host=localhost;Database=checkout;Username=checkout;Password=...\".");
-var rabbitMq = builder.Configuration.GetConnectionString("RabbitMq")
-    ?? throw new InvalidOperationException("Set ConnectionStrings:RabbitMq (environment: ConnectionStrings__RabbitMq), e.g. \"amqp://user:password@localhost:5672/\".");
 
 // The API runs no saga and no step: it publishes OrderSubmitted through the outbox and reads the sagas the worker runs.
 builder.Services.AddSagas(sagas => sagas
     .AddContracts(contracts => contracts.AddCheckoutContracts())
     .AddSagaState<CheckoutState>()
     .Configure(o => o.Source = new Uri("/checkout/api", UriKind.Relative))
-    .UseMarten(o => o.ConnectionString = postgres)
-    .UseRabbitMq(o => o.ConnectionString = rabbitMq));
+    .UsePostgresAndRabbitMq(builder));
 builder.Services.AddProblemDetails();
-builder.Services.AddHealthChecks()
-    .AddNpgSql(postgres, name: "postgresql", tags: [ServiceDefaults.ReadyTag])
-    .AddSagasOutbox(builder.Configuration.GetValue<TimeSpan?>("Health:OutboxLagThreshold"), [ServiceDefaults.ReadyTag]);
 
 var app = builder.Build();
 app.MapOrders();

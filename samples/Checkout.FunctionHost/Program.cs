@@ -1,4 +1,5 @@
 using Checkout.FunctionHost;
+using Checkout.ServiceDefaults;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 // The checkout's retriable steps (GenerateInvoice, SendConfirmation, UpdateCrm) as HTTP CloudEvents functions:
@@ -10,6 +11,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 // (and Checkout:Smtp:Security / UserName / Password, Checkout:MailFrom, Functions:SignatureSecret). It listens where
 // ASPNETCORE_URLS or ASPNETCORE_HTTP_PORTS say (port 8080 in the container images).
 var builder = WebApplication.CreateSlimBuilder(args);
+builder.AddServiceDefaults("checkout-functions"); // traces (the function hop of each order's trace) and metrics; OTLP when configured
 var sandboxCrm = string.IsNullOrWhiteSpace(builder.Configuration["Checkout:CrmUrl"]);
 builder.Services.AddStepFunctions(functions => functions
     .AddCheckoutSteps(builder.Configuration, options =>

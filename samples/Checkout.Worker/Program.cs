@@ -12,10 +12,6 @@ using Sagas;
 // Health:OutboxLagThreshold (default 00:00:30), OTEL_EXPORTER_OTLP_ENDPOINT (optional).
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("checkout-worker");
-var postgres = builder.Configuration.GetConnectionString("Postgres")
-    ?? throw new InvalidOperationException("Set ConnectionStrings:Postgres (environment: ConnectionStrings__Postgres), e.g. \"Host=localhost;Database=checkout;Username=checkout;Password=...\".");
-var rabbitMq = builder.Configuration.GetConnectionString("RabbitMq")
-    ?? throw new InvalidOperationException("Set ConnectionStrings:RabbitMq (environment: ConnectionStrings__RabbitMq), e.g. \"amqp://user:password@localhost:5672/\".");
 var functions = builder.Configuration.GetValue<Uri?>("Checkout:FunctionsUrl")
     ?? throw new InvalidOperationException("Set Checkout:FunctionsUrl (environment: Checkout__FunctionsUrl) to the function host's base address, e.g. \"http://localhost:5082\".");
 
@@ -23,11 +19,7 @@ builder.Services.AddSagas(sagas => sagas
     .AddCheckout()
     .RouteCheckoutStepsTo(new Uri(functions, LoopbackStepFunctions.StepsPath))
     .Configure(o => o.Source = new Uri("/checkout/worker", UriKind.Relative))
-    .UseMarten(o => o.ConnectionString = postgres)
-    .UseRabbitMq(o => o.ConnectionString = rabbitMq));
-builder.Services.AddHealthChecks()
-    .AddNpgSql(postgres, name: "postgresql", tags: [ServiceDefaults.ReadyTag])
-    .AddSagasOutbox(builder.Configuration.GetValue<TimeSpan?>("Health:OutboxLagThreshold"), [ServiceDefaults.ReadyTag]);
+    .UsePostgresAndRabbitMq(builder));
 
 var app = builder.Build();
 app.MapHealthEndpoints();

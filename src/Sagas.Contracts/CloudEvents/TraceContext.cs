@@ -1,8 +1,27 @@
+using System.Diagnostics;
+
 namespace Sagas.CloudEvents;
 
-/// <summary>W3C Trace Context <c>traceparent</c> validation (version <c>00</c> and future versions).</summary>
+/// <summary>W3C Trace Context <c>traceparent</c> validation (version <c>00</c> and future versions), and the parent of the span that handles an event.</summary>
 public static class TraceContext
 {
+    /// <summary>
+    /// The parent of the span that handles an event carrying <paramref name="traceParent"/>: the current activity when
+    /// it belongs to the same trace (a transport or HTTP span around the handler), else the carried context, so a
+    /// transport's span in a trace of its own never cuts the chain the event carries; else the current activity.
+    /// </summary>
+    public static ActivityContext ParentOf(string? traceParent, string? traceState)
+    {
+        var current = Activity.Current;
+        if (ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var carried)
+            && (current is null || current.TraceId != carried.TraceId))
+        {
+            return carried;
+        }
+
+        return current?.Context ?? default;
+    }
+
     /// <summary>
     /// Whether <paramref name="traceParent"/> is a traceparent a vendor must honour: lower-case hex fields,
     /// non-zero trace id and parent id, version other than <c>ff</c>, exactly 55 characters for version

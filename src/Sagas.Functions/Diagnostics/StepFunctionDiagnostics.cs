@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Sagas.CloudEvents;
 
 namespace Sagas.Functions.Diagnostics;
 
@@ -22,18 +23,7 @@ public static class StepFunctionDiagnostics
             return null;
         }
 
-        var current = Activity.Current;
-        ActivityContext parent = default;
-        if (ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var carried)
-            && (current is null || current.TraceId != carried.TraceId))
-        {
-            parent = carried;
-        }
-        else if (current is not null)
-        {
-            parent = current.Context;
-        }
-
+        var parent = TraceContext.ParentOf(traceParent, traceState);
         var activity = ActivitySource.StartActivity($"run {step}", ActivityKind.Consumer, parent);
         if (activity is { IsAllDataRequested: true })
         {

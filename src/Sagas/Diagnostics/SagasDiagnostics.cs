@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Sagas.CloudEvents;
 using Sagas.Steps;
 
 namespace Sagas.Diagnostics;
@@ -57,18 +58,7 @@ public static class SagasDiagnostics
             return null;
         }
 
-        var current = Activity.Current;
-        ActivityContext parent = default;
-        if (ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var carried)
-            && (current is null || current.TraceId != carried.TraceId))
-        {
-            parent = carried; // a transport's own span in another trace must not cut the chain the event carries
-        }
-        else if (current is not null)
-        {
-            parent = current.Context;
-        }
-
+        var parent = TraceContext.ParentOf(traceParent, traceState);
         var activity = ActivitySource.StartActivity($"process {endpoint}", ActivityKind.Consumer, parent);
         if (activity is { IsAllDataRequested: true })
         {
