@@ -32,9 +32,12 @@ bash eng/services/postgres.sh start "$state/postgres" >"$state/postgres.cs" &
 pg=$!
 bash eng/services/rabbitmq.sh start "$state/rabbitmq" >"$state/rabbitmq.url" &
 rabbit=$!
-dotnet build samples/Checkout.Api -c Release -v q -nologo >/dev/null
-dotnet build samples/Checkout.Worker -c Release -v q -nologo >/dev/null
-dotnet build samples/Checkout.FunctionHost -c Release -v q -nologo >/dev/null
+for project in Checkout.Api Checkout.Worker Checkout.FunctionHost; do
+  if ! dotnet build "samples/$project" -c Release -v q -nologo >"$state/build.log" 2>&1; then
+    cat "$state/build.log" >&2
+    exit 1
+  fi
+done
 wait "$pg"
 wait "$rabbit"
 export ConnectionStrings__Postgres="$(cat "$state/postgres.cs")"

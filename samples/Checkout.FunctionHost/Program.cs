@@ -1,13 +1,14 @@
 using Checkout.FunctionHost;
 using Checkout.ServiceDefaults;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Sagas.Functions;
 
 // The checkout's retriable steps (GenerateInvoice, SendConfirmation, UpdateCrm) as HTTP CloudEvents functions:
 //   POST /steps          step commands (binary, structured or batch mode); the saga application's gateway routes here
 //   POST /sandbox/crm    the sandbox CRM, served (and used) only when Checkout:CrmUrl is not set
 //   GET  /health/live    the process is up
 //   GET  /health/ready   the options are valid, the output folders are writable and a font for the invoices was found
-// Settings: Checkout:OutputDirectory, Checkout:PickupDirectory, Checkout:CrmUrl, Checkout:Smtp:Host, Checkout:Smtp:Port
+// Settings: ConnectionStrings:Postgres (optional: the durable inbox), Checkout:OutputDirectory, Checkout:PickupDirectory, Checkout:CrmUrl, Checkout:Smtp:Host, Checkout:Smtp:Port
 // (and Checkout:Smtp:Security / UserName / Password, Checkout:MailFrom, Functions:SignatureSecret). It listens where
 // ASPNETCORE_URLS or ASPNETCORE_HTTP_PORTS say (port 8080 in the container images).
 var builder = WebApplication.CreateSlimBuilder(args);
@@ -27,6 +28,11 @@ builder.Services.AddStepFunctions(functions => functions
         options.EndpointName = "checkout-functions";
     })
     .ConfigureHttp(options => options.SignatureSecret = builder.Configuration["Functions:SignatureSecret"]));
+if (builder.Configuration.GetConnectionString("Postgres") is { Length: > 0 } postgres)
+{
+    // Durable inbox: a command runs once across restarts and replicas of this host (else an in-memory one per process).
+    builder.Services.AddStepFunctions(functions => functions.UsePostgresInbox(o => o.ConnectionString = postgres));
+}
 builder.Services.AddHealthChecks()
     .AddCheck<StepOutputHealthCheck>("step-output", tags: [FunctionHostEndpoints.ReadyTag]);
 
