@@ -9,8 +9,8 @@ namespace Sagas.Benchmarks;
 
 /// <summary>
 /// Drives the multi-process checkout through its HTTP API (eng/checkout-topology.sh --orders N): POST /orders with a
-/// window of orders in flight, then GET /orders/{id} every 50 ms until the saga is terminal. Latency is from the POST
-/// to the first GET that sees the terminal state (so it includes up to one polling interval).
+/// window of orders in flight, then GET /orders/{id} every 200 ms until the saga is terminal. Latency is from the POST
+/// to the first GET that sees the terminal state (so it includes up to one polling interval, 200 ms: polling faster loads the API and the database more than the orders do).
 /// </summary>
 internal static class ApiLoad
 {
@@ -57,7 +57,7 @@ internal static class ApiLoad
                 var location = post.Headers.Location!;
                 while (true)
                 {
-                    await Task.Delay(50);
+                    await Task.Delay(200);
                     using var get = await http.GetAsync(location);
                     if (get.StatusCode != HttpStatusCode.OK)
                     {

@@ -1,7 +1,9 @@
 using Checkout;
+using Checkout.Saga;
 using Checkout.ServiceDefaults;
 using Checkout.Steps;
 using Sagas;
+using Sagas.Steps;
 
 // The checkout worker, one of the services of the multi-process checkout (eng/checkout-topology.sh): the saga
 // (queue checkout-state) and the ReserveInventory, ReleaseInventory, ChargePayment, RefundPayment and ConfirmOrder steps
@@ -15,9 +17,20 @@ builder.AddServiceDefaults("checkout-worker");
 var functions = builder.Configuration.GetValue<Uri?>("Checkout:FunctionsUrl")
     ?? throw new InvalidOperationException("Set Checkout:FunctionsUrl (environment: Checkout__FunctionsUrl) to the function host's base address, e.g. \"http://localhost:5082\".");
 
+// Deployed, steps get more patience than in the demo: a function host that is scaling out, or whose circuit the
+// gateway opened, is ridden out by saga-level retries (up to ~1 min) before an order is parked as Faulted.
+builder.Services.AddSingleton(new CheckoutSettings
+{
+    Deadline = TimeSpan.FromSeconds(30),
+    Retry = new StepRetryOptions { MaxAttempts = 6, InitialDelay = TimeSpan.FromMilliseconds(500), MaxDelay = TimeSpan.FromSeconds(20) },
+});
 builder.Services.AddSagas(sagas => sagas
     .AddCheckout()
-    .RouteCheckoutStepsTo(new Uri(functions, LoopbackStepFunctions.StepsPath))
+    .RouteCheckoutStepsTo(new Uri(functions, LoopbackStepFunctions.StepsPath), route =>
+    {
+        route.AttemptTimeout = TimeSpan.FromSeconds(10); // an invoice PDF on a busy host takes a while
+        route.BreakDuration = TimeSpan.FromSeconds(5);
+    })
     .Configure(o => o.Source = new Uri("/checkout/worker", UriKind.Relative))
     .UsePostgresAndRabbitMq(builder));
 

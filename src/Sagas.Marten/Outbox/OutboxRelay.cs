@@ -43,6 +43,7 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
     private readonly Channel<bool> _notify = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Channel<Guid> _delivered = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
     private static readonly TimeSpan InlinePauseAfterFailure = TimeSpan.FromSeconds(1);
+    private const int DeleteChunk = 1000;
     private readonly ResiliencePipeline _send;
     private long _inlinePausedUntil;
     private DateTimeOffset? _nextDue;
@@ -332,10 +333,18 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
 
         try
         {
+            // In chunks, and skipping rows a relay pass holds: it is sending those again and deletes them itself, so
+            // waiting for its lock would only let delivered rows pile up (and be taken over and sent again).
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var delete = new NpgsqlCommand($"delete from {_tables.Outbox} where id = any($1)", connection);
-            delete.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray() });
-            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var chunk in ids.Chunk(DeleteChunk))
+            {
+                await using var delete = new NpgsqlCommand(
+                    $"delete from {_tables.Outbox} where seq in (select seq from {_tables.Outbox} where id = any($1) for update skip locked)",
+                    connection);
+                delete.Parameters.Add(new NpgsqlParameter { Value = chunk });
+                await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             ids.Clear();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
