@@ -13,10 +13,10 @@ using Sagas.Steps;
 
 namespace Checkout.Tests.Functions;
 
-public sealed class When_a_retriable_step_is_routed_to_a_lambda_behind_sqs
+public sealed class When_the_retriable_steps_are_routed_to_a_lambda_behind_sqs
 {
     [Fact]
-    public async Task The_same_checkout_completes_with_the_step_run_by_the_lambda_handler()
+    public async Task The_same_checkout_completes_with_each_retriable_step_run_by_the_lambda_handler()
     {
         var endpoint = Environment.GetEnvironmentVariable("SAGAS_TEST_SQS")
             ?? throw new InvalidOperationException("SAGAS_TEST_SQS is not set: run the tests through eng/test.sh, which starts fauxqs.");
@@ -26,10 +26,12 @@ public sealed class When_a_retriable_step_is_routed_to_a_lambda_behind_sqs
         var replies = (await sqs.CreateQueueAsync($"checkout-crm-replies-{run}")).QueueUrl;
         var deadLetters = (await sqs.CreateQueueAsync($"checkout-crm-dead-{run}")).QueueUrl;
 
-        // The function: the checkout's own CRM handler behind the SQS Lambda handler, in its own container.
+        // The function: the checkout's own handlers of the three retriable steps behind the SQS Lambda handler, in its own container.
         var function = new ServiceCollection().AddLogging().AddSingleton<IAmazonSQS>(sqs).AddSingleton<EffectLog>().AddSingleton<Crm>();
         function.AddStepFunctions(f => f
             .AddContracts(c => c.AddCheckoutContracts())
+            .AddHandler<GenerateInvoice, InvoiceGenerated, GenerateInvoiceHandler>()
+            .AddHandler<SendConfirmation, Done, SendConfirmationHandler>()
             .AddHandler<UpdateCrm, Done, UpdateCrmHandler>()
             .AddSqsLambdaHandler(o =>
             {
@@ -38,7 +40,7 @@ public sealed class When_a_retriable_step_is_routed_to_a_lambda_behind_sqs
             }));
         await using var lambda = function.BuildServiceProvider();
 
-        // The saga application: UpdateCrm routed to the SQS channel by configuration.
+        // The saga application: GenerateInvoice, SendConfirmation and UpdateCrm routed to the SQS channel by configuration.
         await using var checkout = await CheckoutFixture.StartAsync(s =>
         {
             s.AddSingleton<IAmazonSQS>(sqs);
@@ -48,15 +50,21 @@ public sealed class When_a_retriable_step_is_routed_to_a_lambda_behind_sqs
                 o.ReplyQueueUrl = replies;
                 o.ReceiveWaitTime = TimeSpan.FromSeconds(1);
             }, pollingClock: TimeProvider.System); // the saga's clock is fake here; polling must still move
-            s.Configure<StepRoutingOptions>(o => o.Routes["com.example.checkout.update-crm.v1"] = new StepRoute { Channel = "crm" });
+            s.Configure<StepRoutingOptions>(o =>
+            {
+                foreach (var command in CheckoutStepRoutes.FunctionCommands)
+                {
+                    o.Routes[CheckoutStepRoutes.EventTypeOf(command)] = new StepRoute { Channel = "crm" };
+                }
+            });
         });
         var order = await checkout.SubmitAsync(Scenario.Happy);
         var handler = lambda.GetRequiredService<SqsLambdaHandler>();
         var state = await ChannelRun.CompleteAsync(checkout, "SqsReplyListener", order.OrderId, stop => PumpAsync(sqs, requests, handler, stop));
 
         Assert.All(state.Steps, s => Assert.Equal(StepStatus.Completed, s.Status));
-        Assert.Equal(["crm-updated"], lambda.GetRequiredService<EffectLog>().For(order.OrderId));
-        Assert.DoesNotContain("crm-updated", checkout.Effects.For(order.OrderId));
+        Assert.Equal(["confirmation-sent", "crm-updated", "invoice-generated"], lambda.GetRequiredService<EffectLog>().For(order.OrderId).Order());
+        Assert.Empty(checkout.Effects.For(order.OrderId).Intersect(["confirmation-sent", "crm-updated", "invoice-generated"]));
     }
 
     /// <summary>Plays the Lambda event source mapping: receives from the request queue and invokes the handler with the SQS event.</summary>

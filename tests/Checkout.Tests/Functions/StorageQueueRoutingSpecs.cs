@@ -12,10 +12,10 @@ using Sagas.Steps;
 
 namespace Checkout.Tests.Functions;
 
-public sealed class When_a_retriable_step_is_routed_to_an_azure_function_behind_a_storage_queue
+public sealed class When_the_retriable_steps_are_routed_to_an_azure_function_behind_a_storage_queue
 {
     [Fact]
-    public async Task The_same_checkout_completes_with_the_step_run_by_the_queue_trigger()
+    public async Task The_same_checkout_completes_with_each_retriable_step_run_by_the_queue_trigger()
     {
         var connection = Environment.GetEnvironmentVariable("SAGAS_TEST_AZURITE")
             ?? throw new InvalidOperationException("SAGAS_TEST_AZURITE is not set: run the tests through eng/test.sh, which starts Azurite.");
@@ -23,11 +23,13 @@ public sealed class When_a_retriable_step_is_routed_to_an_azure_function_behind_
         var requests = $"checkout-invoice-requests-{run}";
         var replies = $"checkout-invoice-replies-{run}";
 
-        // The function app: the checkout's own invoice handler behind the queue trigger adapter, in its own container.
-        var function = new ServiceCollection().AddLogging().AddSingleton<EffectLog>();
+        // The function app: the checkout's own handlers of the three retriable steps behind the queue trigger adapter, in its own container.
+        var function = new ServiceCollection().AddLogging().AddSingleton<EffectLog>().AddSingleton<Crm>();
         function.AddStepFunctions(f => f
             .AddContracts(c => c.AddCheckoutContracts())
             .AddHandler<GenerateInvoice, InvoiceGenerated, GenerateInvoiceHandler>()
+            .AddHandler<SendConfirmation, Done, SendConfirmationHandler>()
+            .AddHandler<UpdateCrm, Done, UpdateCrmHandler>()
             .AddAzureQueueTrigger(o =>
             {
                 o.ConnectionString = connection;
@@ -35,7 +37,7 @@ public sealed class When_a_retriable_step_is_routed_to_an_azure_function_behind_
             }));
         await using var functionApp = function.BuildServiceProvider();
 
-        // The saga application: GenerateInvoice routed to the Storage Queue channel by configuration.
+        // The saga application: GenerateInvoice, SendConfirmation and UpdateCrm routed to the Storage Queue channel by configuration.
         await using var checkout = await CheckoutFixture.StartAsync(s =>
         {
             s.AddStorageQueueStepChannel("invoices", o =>
@@ -45,7 +47,13 @@ public sealed class When_a_retriable_step_is_routed_to_an_azure_function_behind_
                 o.ReplyQueueName = replies;
                 o.MaxPollingInterval = TimeSpan.FromMilliseconds(200);
             }, pollingClock: TimeProvider.System); // the saga's clock is fake here; polling must still move
-            s.Configure<StepRoutingOptions>(o => o.Routes["com.example.checkout.generate-invoice.v1"] = new StepRoute { Channel = "invoices" });
+            s.Configure<StepRoutingOptions>(o =>
+            {
+                foreach (var command in CheckoutStepRoutes.FunctionCommands)
+                {
+                    o.Routes[CheckoutStepRoutes.EventTypeOf(command)] = new StepRoute { Channel = "invoices" };
+                }
+            });
         });
         var order = await checkout.SubmitAsync(Scenario.Happy);
         var requestQueue = new QueueClient(connection, requests, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
@@ -54,8 +62,8 @@ public sealed class When_a_retriable_step_is_routed_to_an_azure_function_behind_
 
         Assert.All(state.Steps, s => Assert.Equal(StepStatus.Completed, s.Status));
         Assert.NotNull(state.InvoiceNumber);
-        Assert.Equal(["invoice-generated"], functionApp.GetRequiredService<EffectLog>().For(order.OrderId));
-        Assert.DoesNotContain("invoice-generated", checkout.Effects.For(order.OrderId));
+        Assert.Equal(["confirmation-sent", "crm-updated", "invoice-generated"], functionApp.GetRequiredService<EffectLog>().For(order.OrderId).Order());
+        Assert.Empty(checkout.Effects.For(order.OrderId).Intersect(["confirmation-sent", "crm-updated", "invoice-generated"]));
     }
 
     /// <summary>Plays the Functions host's queue listener: receives from the request queue and invokes the trigger.</summary>
