@@ -27,14 +27,15 @@ namespace Sagas.Functions.Azure.HttpTrigger;
 /// </example>
 /// <remarks>
 /// <para><c>POST</c> a step command as a CloudEvent in binary mode (<c>ce-*</c> headers, JSON data as the body) or
-/// structured mode (<c>application/cloudevents+json</c>); the reply comes back in the same mode with status 200 (a
-/// <c>StepFailed</c> reply too: the step ran). <c>OPTIONS</c> with <c>WebHook-Request-Origin</c> answers the CloudEvents
+/// structured mode (<c>application/cloudevents+json</c>), or several in batch mode (<c>application/cloudevents-batch+json</c>:
+/// every event is checked before any runs, and the replies come back as a batch, in order); the reply comes back in the
+/// same mode with status 200 (a <c>StepFailed</c> reply too: the step ran). <c>OPTIONS</c> with <c>WebHook-Request-Origin</c> answers the CloudEvents
 /// webhook validation handshake (Azure Event Grid).</para>
 /// <para>Errors, as <c>application/problem+json</c> with an <c>errors</c> array naming each problem: 400 the event can
 /// never run (malformed, invalid data, unknown type, missing saga attributes); 401 missing or wrong signature (when
 /// <see cref="StepFunctionHttpOptions.SignatureSecret"/> is set); 405 another method; 409 the same command is running
 /// now (with <c>Retry-After</c>); 413 body over <see cref="StepFunctionHttpOptions.MaxRequestBodySize"/>; 415 a format
-/// other than JSON, or batch mode, which this trigger does not take (send events one by one, or use <c>MapStepFunctions</c>).</para>
+/// other than JSON.</para>
 /// <para>Thread-safe; register it as a singleton.</para>
 /// </remarks>
 public sealed class StepHttpTrigger
@@ -101,10 +102,15 @@ public sealed class StepHttpTrigger
         }
 
         var contentType = Header(request, "Content-Type");
-        var mode = DetectMode(contentType, out var unsupported);
+        var mode = StepHttpModes.Detect(contentType, out var unsupported);
         if (unsupported is not null)
         {
             return await ProblemAsync(request, HttpStatusCode.UnsupportedMediaType, "Unsupported media type", unsupported, [unsupported]).ConfigureAwait(false);
+        }
+
+        if (mode == StepHttpMode.Batch)
+        {
+            return await BatchAsync(request, contentType!, body, cancellationToken).ConfigureAwait(false);
         }
 
         CloudEvent command;
@@ -121,7 +127,7 @@ public sealed class StepHttpTrigger
         switch (result.Status)
         {
             case StepFunctionStatus.Replied:
-                using (var content = _runner.Converter.ToHttpContent(result.Reply!, mode))
+                using (var content = _runner.Converter.ToHttpContent(result.Reply!, mode == StepHttpMode.Binary ? ContentMode.Binary : ContentMode.Structured))
                 {
                     return await WriteContentAsync(request, content, cancellationToken).ConfigureAwait(false);
                 }
@@ -129,15 +135,48 @@ public sealed class StepHttpTrigger
             case StepFunctionStatus.Rejected:
                 return await RejectedAsync(request, result.Rejection!).ConfigureAwait(false);
             default:
-                var response = await ProblemAsync(
-                    request,
-                    HttpStatusCode.Conflict,
-                    "Already running",
-                    "The same command (same source and id) is running now; send it again later to get its reply.",
-                    [$"command '{command.Id}' from '{command.Source}' is already running"]).ConfigureAwait(false);
-                response.Headers.TryAddWithoutValidation("Retry-After", "1");
-                return response;
+                return await InProgressAsync(request, [$"command '{command.Id}' from '{command.Source}' is already running"]).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Batch mode: every event checked before any runs; the replies as a batch, in order.</summary>
+    private async Task<HttpResponseData> BatchAsync(HttpRequestData request, string contentType, byte[] body, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<CloudEvent> commands;
+        try
+        {
+            commands = _runner.Converter.Formatter.DecodeBatchModeMessage(body, new System.Net.Mime.ContentType(contentType), SagaAttributes.All);
+        }
+        catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or FormatException or InvalidOperationException or NotSupportedException)
+        {
+            return await RejectedAsync(request, new StepFunctionRejection(null, null, null, [$"not a valid CloudEvents batch: {ex.Message}"])).ConfigureAwait(false);
+        }
+
+        var batch = await _runner.RunBatchAsync(commands, cancellationToken).ConfigureAwait(false);
+        if (batch.Rejections.Count > 0)
+        {
+            return await ProblemAsync(request, HttpStatusCode.BadRequest, "The CloudEvents batch was rejected", $"At least one event of the batch cannot be run, so none was run: {string.Join("; ", batch.Rejections)}", batch.Rejections).ConfigureAwait(false);
+        }
+
+        if (batch.Running.Count > 0)
+        {
+            return await InProgressAsync(request, batch.Running).ConfigureAwait(false);
+        }
+
+        using var content = batch.Replies.ToHttpContent(_runner.Converter.Formatter);
+        return await WriteContentAsync(request, content, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<HttpResponseData> InProgressAsync(HttpRequestData request, IReadOnlyList<string> running)
+    {
+        var response = await ProblemAsync(
+            request,
+            HttpStatusCode.Conflict,
+            "Already running",
+            "The same command (same source and id) is running now; send it again later to get its reply.",
+            running).ConfigureAwait(false);
+        response.Headers.TryAddWithoutValidation("Retry-After", "1");
+        return response;
     }
 
     private HttpResponseData Handshake(HttpRequestData request)
@@ -165,18 +204,6 @@ public sealed class StepHttpTrigger
         response.Headers.TryAddWithoutValidation("WebHook-Allowed-Origin", _allowsEveryOrigin ? "*" : origin);
         response.Headers.TryAddWithoutValidation("WebHook-Allowed-Rate", _options.AllowedRate?.ToString(CultureInfo.InvariantCulture) ?? "*");
         return response;
-    }
-
-    /// <summary>The HTTP binding's modes, told apart by Content-Type: binary (any JSON type, or none) or structured; batch is not served here.</summary>
-    private static ContentMode DetectMode(string? contentType, out string? unsupported)
-    {
-        var mode = StepHttpModes.Detect(contentType, out unsupported);
-        if (mode == StepHttpMode.Batch)
-        {
-            unsupported = "batch mode is not supported by the Azure Functions HTTP trigger: send one CloudEvent per request";
-        }
-
-        return mode == StepHttpMode.Binary ? ContentMode.Binary : ContentMode.Structured;
     }
 
     /// <summary>The request as the CloudEvents HTTP binding reads it: <c>ce-*</c> headers, Content-Type, body.</summary>

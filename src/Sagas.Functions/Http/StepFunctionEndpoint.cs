@@ -131,51 +131,20 @@ internal sealed class StepFunctionEndpoint(StepFunctionRunner runner, StepFuncti
             return;
         }
 
-        // Check every event before running any, so that a rejected batch ran nothing.
-        var invocations = new List<StepInvocation>(commands.Count);
-        var reasons = new List<string>();
-        for (var i = 0; i < commands.Count; i++)
+        var batch = await runner.RunBatchAsync(commands, cancellationToken).ConfigureAwait(false);
+        if (batch.Rejections.Count > 0)
         {
-            if (runner.TryPrepare(commands[i], out var invocation, out var rejection))
-            {
-                invocations.Add(invocation);
-            }
-            else
-            {
-                reasons.AddRange(rejection.Reasons.Select(r => $"event {i} (id '{commands[i].Id}'): {r}"));
-            }
-        }
-
-        if (reasons.Count > 0)
-        {
-            await ProblemAsync(context, StatusCodes.Status400BadRequest, "The CloudEvents batch was rejected", $"At least one event of the batch cannot be run, so none was run: {string.Join("; ", reasons)}", reasons).ConfigureAwait(false);
+            await ProblemAsync(context, StatusCodes.Status400BadRequest, "The CloudEvents batch was rejected", $"At least one event of the batch cannot be run, so none was run: {string.Join("; ", batch.Rejections)}", batch.Rejections).ConfigureAwait(false);
             return;
         }
 
-        var replies = new List<CloudEvent>(invocations.Count);
-        var running = new List<string>();
-        foreach (var invocation in invocations)
+        if (batch.Running.Count > 0)
         {
-            var result = await runner.ExecuteAsync(invocation, cancellationToken).ConfigureAwait(false);
-            if (result.Status == StepFunctionStatus.Replied)
-            {
-                replies.Add(result.Reply!);
-            }
-            else
-            {
-                var command = invocation.Decoded.CloudEvent;
-                running.Add($"event {replies.Count + running.Count} (id '{command.Id}'): command '{command.Id}' from '{command.Source}' is already running");
-            }
-        }
-
-        if (running.Count > 0)
-        {
-            // The others ran and their replies are stored: the retried batch gets them back without running them again.
-            await InProgressAsync(context, running).ConfigureAwait(false);
+            await InProgressAsync(context, batch.Running).ConfigureAwait(false);
             return;
         }
 
-        await WriteContentAsync(context, replies.ToHttpContent(runner.Converter.Formatter)).ConfigureAwait(false);
+        await WriteContentAsync(context, batch.Replies.ToHttpContent(runner.Converter.Formatter)).ConfigureAwait(false);
     }
 
 

@@ -129,6 +129,51 @@ public sealed partial class StepFunctionRunner
         return true;
     }
 
+    /// <summary>
+    /// Runs a batch (the CloudEvents HTTP batch mode): checks every event first, so a batch with one event that can
+    /// never run runs nothing; then runs each in order.
+    /// </summary>
+    internal async ValueTask<StepBatchResult> RunBatchAsync(IReadOnlyList<CloudEvent> commands, CancellationToken cancellationToken)
+    {
+        var invocations = new List<StepInvocation>(commands.Count);
+        var reasons = new List<string>();
+        for (var i = 0; i < commands.Count; i++)
+        {
+            if (TryPrepare(commands[i], out var invocation, out var rejection))
+            {
+                invocations.Add(invocation);
+            }
+            else
+            {
+                reasons.AddRange(rejection.Reasons.Select(r => $"event {i} (id '{commands[i].Id}'): {r}"));
+            }
+        }
+
+        if (reasons.Count > 0)
+        {
+            return new StepBatchResult([], reasons, []);
+        }
+
+        var replies = new List<CloudEvent>(invocations.Count);
+        var running = new List<string>();
+        foreach (var invocation in invocations)
+        {
+            var result = await ExecuteAsync(invocation, cancellationToken).ConfigureAwait(false);
+            if (result.Status == StepFunctionStatus.Replied)
+            {
+                replies.Add(result.Reply!);
+            }
+            else
+            {
+                var command = invocation.Decoded.CloudEvent;
+                running.Add($"event {replies.Count + running.Count} (id '{command.Id}'): command '{command.Id}' from '{command.Source}' is already running");
+            }
+        }
+
+        // When some are running, the others ran and their replies are stored: a retried batch gets them back without running them again.
+        return new StepBatchResult(replies, [], running);
+    }
+
     /// <summary>Claims, runs and replies to a prepared command.</summary>
     internal async ValueTask<StepFunctionResult> ExecuteAsync(StepInvocation invocation, CancellationToken cancellationToken)
     {
@@ -337,3 +382,6 @@ public sealed partial class StepFunctionRunner
 
 /// <summary>A decoded, checked step command, ready to run.</summary>
 internal sealed record StepInvocation(DecodedEvent Decoded, StepHandlerInvoker Invoker, Guid SagaId, string Step, int Attempt, bool Compensation);
+
+/// <summary>What a batch came to: the replies, or why none ran (<see cref="Rejections"/>), or which are still running.</summary>
+internal sealed record StepBatchResult(IReadOnlyList<CloudEvent> Replies, IReadOnlyList<string> Rejections, IReadOnlyList<string> Running);

@@ -93,13 +93,40 @@ public sealed class StepHttpTriggerTests : IAsyncLifetime
     [Theory]
     [InlineData("text/plain", "binary-mode data of type 'text/plain' is not supported")]
     [InlineData("application/cloudevents+xml", "event format 'application/cloudevents+xml' is not supported")]
-    [InlineData("application/cloudevents-batch+json", "batch mode")]
-    public async Task Formats_other_than_JSON_and_batches_are_answered_415(string contentType, string reason)
+    public async Task Formats_other_than_JSON_are_answered_415(string contentType, string reason)
     {
         using var response = await SendAsync(PostRaw("x"u8.ToArray(), contentType));
 
         var (_, errors) = await ReadProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
         Assert.Contains(reason, Assert.Single(errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_batch_is_answered_200_with_the_replies_as_a_batch_in_order()
+    {
+        var first = Guid.NewGuid();
+        var second = Guid.NewGuid();
+        var batch = new[] { Commands.ReserveStock(first), Commands.ReserveStock(second, sku: "sku-2") };
+
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/steps") { Content = batch.ToHttpContent(Commands.Converter.Formatter) });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/cloudevents-batch+json", response.Content.Headers.ContentType?.MediaType);
+        var replies = await response.ToCloudEventBatchAsync(Commands.Converter.Formatter, Sagas.CloudEvents.SagaAttributes.All);
+        Assert.Equal([first, second], replies.Select(r => Commands.Completed(r).SagaId));
+        Assert.Equal([batch[0].Id, batch[1].Id], replies.Select(r => (string?)r["causationid"]));
+    }
+
+    [Fact]
+    public async Task A_batch_with_one_invalid_event_runs_none_and_is_answered_400_naming_it()
+    {
+        var batch = new[] { Commands.ReserveStock(Guid.NewGuid()), Commands.ReserveStock(Guid.NewGuid(), sku: string.Empty) };
+
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/steps") { Content = batch.ToHttpContent(Commands.Converter.Formatter) });
+
+        var (_, errors) = await ReadProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.All(errors, e => Assert.StartsWith($"event 1 (id '{batch[1].Id}')", e, StringComparison.Ordinal));
+        Assert.Empty(_app.Calls.Commands);
     }
 
     [Fact]
