@@ -47,7 +47,7 @@ run() { # name port dll
   ASPNETCORE_URLS="http://127.0.0.1:$2" dotnet "$3" >"$state/$1.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 120); do
-    if curl -fsS "http://127.0.0.1:$2/health/live" >/dev/null 2>&1; then return; fi
+    if python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" "http://127.0.0.1:$2/health/live" >/dev/null 2>&1; then return; fi
     sleep 0.5
   done
   echo "$1 did not start; see $state/$1.log" >&2
