@@ -1,7 +1,6 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
+using Sagas.Testing;
 
 namespace Checkout.EndToEnd.Tests.Harness;
 
@@ -10,8 +9,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly string _name;
     private readonly IReadOnlyDictionary<string, string> _environment;
-    private readonly StringBuilder _log = new();
-    private Process? _process;
+    private ChildProcess? _process;
 
     public ServiceProcess(string name, IReadOnlyDictionary<string, string> environment)
     {
@@ -26,35 +24,18 @@ public sealed class ServiceProcess : IAsyncDisposable
     public Uri Address { get; }
 
     /// <summary>What the process wrote, for failure messages.</summary>
-    public string Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return _log.ToString();
-            }
-        }
-    }
+    public string Log => _process?.Output ?? string.Empty;
 
     /// <summary>Starts the process and waits until <c>/health/ready</c> answers 200.</summary>
     public async Task StartAsync()
     {
         var dll = Path.Combine(Repository.Root, "samples", _name, "bin", Repository.Configuration, "net10.0", _name + ".dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(dll);
-        start.Environment["ASPNETCORE_URLS"] = Address.ToString();
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (key, value) in _environment)
+        var environment = new Dictionary<string, string>(_environment)
         {
-            start.Environment[key] = value;
-        }
-
-        _process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {dll}");
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+            ["ASPNETCORE_URLS"] = Address.ToString(),
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        _process = ChildProcess.Start("dotnet", [dll], environment);
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
@@ -62,7 +43,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"{_name} exited with {_process.ExitCode}:\n{Log}");
+                throw new InvalidOperationException($"{_name} exited:\n{Log}");
             }
 
             try
@@ -86,39 +67,13 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL: no shutdown, no flush, no acknowledgement.</summary>
-    public async Task KillAsync()
-    {
-        if (_process is { HasExited: false } process)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-    }
+    public Task KillAsync() => _process?.KillAsync() ?? Task.CompletedTask;
 
     public async ValueTask DisposeAsync()
     {
-        if (_process is { } process)
+        if (_process is not null)
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true); // these services hold nothing a test needs flushed
-                await process.WaitForExitAsync();
-            }
-
-            process.Dispose();
-        }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.AppendLine(line);
+            await _process.DisposeAsync(); // these services hold nothing a test needs flushed
         }
     }
 

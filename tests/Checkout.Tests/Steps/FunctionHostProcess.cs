@@ -1,35 +1,23 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.RegularExpressions;
+using Sagas.Testing;
 
 namespace Checkout.Tests.Steps;
 
 /// <summary>The built samples/Checkout.FunctionHost app, started as a child process on 127.0.0.1 and a free port.</summary>
 public sealed partial class FunctionHostProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output;
+    private readonly ChildProcess _process;
 
-    private FunctionHostProcess(Process process, StringBuilder output, Uri address)
+    private FunctionHostProcess(ChildProcess process, Uri address)
     {
         _process = process;
-        _output = output;
         Address = address;
     }
 
     /// <summary>The host's base address, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri Address { get; }
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _process.Output;
 
     /// <summary>The app's entry assembly, built next to this test in the same configuration.</summary>
     public static string AssemblyPath
@@ -44,59 +32,26 @@ public sealed partial class FunctionHostProcess : IAsyncDisposable
 
     public static async Task<FunctionHostProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(AssemblyPath)! };
-        start.ArgumentList.Add(AssemblyPath);
-        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        start.Environment["Logging__Console__FormatterName"] = "simple";
-        start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
-        foreach (var (key, value) in settings)
+        var environment = new Dictionary<string, string>(settings)
         {
-            start.Environment[key] = value;
-        }
-
-        var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Read(object? sender, DataReceivedEventArgs e)
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            lock (output)
-            {
-                output.AppendLine(e.Data);
-            }
-
-            if (ReadyLine().Match(e.Data) is { Success: true } match)
-            {
-                ready.TrySetResult(new Uri(match.Groups[1].Value + "/"));
-            }
-        }
-
-        process.OutputDataReceived += Read;
-        process.ErrorDataReceived += Read;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            ["Logging__Console__FormatterName"] = "simple",
+            ["Logging__Console__FormatterOptions__SingleLine"] = "true",
+        };
+        var process = ChildProcess.Start("dotnet", [AssemblyPath], environment, Path.GetDirectoryName(AssemblyPath));
         try
         {
-            var address = await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            return new FunctionHostProcess(process, output, address);
+            var address = await process.WaitForLineAsync(line => ReadyLine().Match(line) is { Success: true } match ? match.Groups[1].Value + "/" : null, TimeSpan.FromSeconds(60));
+            return new FunctionHostProcess(process, new Uri(address));
         }
-        catch (TimeoutException)
+        catch
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"The function host did not log that it is ready:{Environment.NewLine}{output}");
+            await process.DisposeAsync();
+            throw;
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     [GeneratedRegex(@"Checkout function host ready on (http://[^\s,]+?): steps at")]
     private static partial Regex ReadyLine();
