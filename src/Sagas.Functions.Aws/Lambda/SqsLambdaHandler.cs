@@ -138,7 +138,7 @@ public sealed partial class SqsLambdaHandler
             }
             catch (CloudEventRejectedException ex)
             {
-                return await DeadLetterAsync(record, new StepFunctionRejection(ex.EventType, ex.EventId, ex.EventSource, ex.Reasons), cancellationToken).ConfigureAwait(false);
+                return await DeadLetterAsync(record, StepFunctionRejection.From(ex), cancellationToken).ConfigureAwait(false);
             }
 
             var replyTo = command[SqsAttributes.ReplyTo.Name] as string ?? _options.ReplyQueueUrl!;

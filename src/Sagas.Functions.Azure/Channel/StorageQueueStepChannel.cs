@@ -158,6 +158,7 @@ public sealed partial class StorageQueueStepChannel
             var text = message.Body?.ToString() ?? string.Empty;
             IReadOnlyList<string>? poisonReasons = null;
             CloudEvent? reply = null;
+            (string? Type, string? Id, string? Source) described = default;
             try
             {
                 reply = await _events.ReadAsync(text, cancellationToken).ConfigureAwait(false);
@@ -166,6 +167,7 @@ public sealed partial class StorageQueueStepChannel
             catch (CloudEventRejectedException ex)
             {
                 poisonReasons = ex.Reasons;
+                described = (ex.EventType, ex.EventId, ex.EventSource); // the reply may not have been read at all
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -188,7 +190,7 @@ public sealed partial class StorageQueueStepChannel
                         QueueTriggerMetadata.FromQueueMessage(message),
                         text,
                         poisonReasons,
-                        (reply?.Type, reply?.Id, reply?.Source?.ToString()),
+                        reply is null ? described : (reply.Type, reply.Id, reply.Source?.ToString()),
                         CancellationToken.None).ConfigureAwait(false);
                     LogPoisoned(_logger, message.MessageId, queue.Name, StorageQueues.PoisonQueueName(queue.Name), poison.Reason);
                 }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.Http;
@@ -88,13 +87,13 @@ public sealed class StepHttpTrigger
             return await TooLargeAsync(request).ConfigureAwait(false);
         }
 
-        var body = await ReadBodyAsync(request.Body, _options.MaxRequestBodySize, cancellationToken).ConfigureAwait(false);
+        var body = request.Body is null ? [] : await StepHttpRequest.ReadBodyAsync(request.Body, _options.MaxRequestBodySize, length > 0 ? length : null, cancellationToken).ConfigureAwait(false);
         if (body is null)
         {
             return await TooLargeAsync(request).ConfigureAwait(false);
         }
 
-        if (_options.SignatureSecret is { } secret && CheckSignature(request, body, secret) is { } signatureProblem)
+        if (_options.SignatureSecret is { } secret && StepHttpRequest.SignatureProblem(body, secret, _options.SignatureHeaderName, request.Headers.TryGetValues(_options.SignatureHeaderName, out var signatures) ? [.. signatures] : []) is { } signatureProblem)
         {
             var response = await ProblemAsync(request, HttpStatusCode.Unauthorized, "Invalid request signature", signatureProblem, [signatureProblem]).ConfigureAwait(false);
             response.Headers.TryAddWithoutValidation("WWW-Authenticate", $"HMAC-SHA256 header=\"{_options.SignatureHeaderName}\"");
@@ -116,11 +115,11 @@ public sealed class StepHttpTrigger
         CloudEvent command;
         try
         {
-            command = await _runner.Converter.FromHttpRequestAsync(ToRequestMessage(request, contentType, body)).ConfigureAwait(false);
+            command = await _runner.Converter.FromHttpRequestAsync(StepHttpRequest.ToRequestMessage(contentType, body, request.Headers.Select(h => KeyValuePair.Create(h.Key, (IEnumerable<string?>)h.Value)))).ConfigureAwait(false);
         }
         catch (CloudEventRejectedException ex)
         {
-            return await RejectedAsync(request, new StepFunctionRejection(null, null, null, ex.Reasons)).ConfigureAwait(false);
+            return await RejectedAsync(request, StepFunctionRejection.From(ex)).ConfigureAwait(false);
         }
 
         var result = await _runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
@@ -206,76 +205,8 @@ public sealed class StepHttpTrigger
         return response;
     }
 
-    /// <summary>The request as the CloudEvents HTTP binding reads it: <c>ce-*</c> headers, Content-Type, body.</summary>
-    private static HttpRequestMessage ToRequestMessage(HttpRequestData request, string? contentType, byte[] body)
-    {
-        var content = new ByteArrayContent(body);
-        if (contentType is not null)
-        {
-            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-        }
-
-        var message = new HttpRequestMessage(HttpMethod.Post, new Uri("http://localhost/")) { Content = content };
-        foreach (var (name, values) in request.Headers)
-        {
-            if (name.StartsWith("ce-", StringComparison.OrdinalIgnoreCase))
-            {
-                // Header names are case-insensitive; attribute names are lower-case.
-                message.Headers.TryAddWithoutValidation(name.ToLowerInvariant(), values);
-            }
-        }
-
-        return message;
-    }
-
     private static string? Header(HttpRequestData request, string name)
         => request.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
-
-    /// <summary>Reads the body, or returns <see langword="null"/> as soon as it exceeds <paramref name="limit"/> bytes.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(Stream? body, int limit, CancellationToken cancellationToken)
-    {
-        if (body is null)
-        {
-            return [];
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            int read;
-            while ((read = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > limit)
-                {
-                    return null;
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.ToArray();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
-    }
-
-    /// <summary>Why the signature does not hold, or <see langword="null"/> when it does.</summary>
-    private string? CheckSignature(HttpRequestData request, byte[] body, string secret)
-    {
-        var header = _options.SignatureHeaderName;
-        if (!request.Headers.TryGetValues(header, out var values) || !values.Any(v => !string.IsNullOrEmpty(v)))
-        {
-            return $"the request is not signed: the {header} header is missing";
-        }
-
-        var list = values.ToList();
-        return list.Count == 1 && StepFunctionSignature.Verify(body, secret, list[0])
-            ? null
-            : $"the {header} header does not match the body: expected {StepFunctionSignature.Prefix}<hex HMAC-SHA256 of the raw body with the shared secret>";
-    }
 
     private Task<HttpResponseData> TooLargeAsync(HttpRequestData request)
     {

@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Net.Mime;
 using System.Text.Json;
 using CloudNative.CloudEvents;
@@ -8,7 +6,6 @@ using CloudNative.CloudEvents.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Primitives;
 using Sagas.CloudEvents;
 using Sagas.Functions.Runner;
 
@@ -71,11 +68,11 @@ internal sealed class StepFunctionEndpoint(StepFunctionRunner runner, StepFuncti
         CloudEvent command;
         try
         {
-            command = await runner.Converter.FromHttpRequestAsync(ToRequestMessage(request, body)).ConfigureAwait(false);
+            command = await runner.Converter.FromHttpRequestAsync(StepHttpRequest.ToRequestMessage(request.ContentType, body, request.Headers.Select(h => KeyValuePair.Create(h.Key, (IEnumerable<string?>)h.Value)))).ConfigureAwait(false);
         }
         catch (CloudEventRejectedException ex)
         {
-            await RejectedAsync(context, new StepFunctionRejection(null, null, null, ex.Reasons)).ConfigureAwait(false);
+            await RejectedAsync(context, StepFunctionRejection.From(ex)).ConfigureAwait(false);
             return;
         }
 
@@ -148,28 +145,6 @@ internal sealed class StepFunctionEndpoint(StepFunctionRunner runner, StepFuncti
     }
 
 
-    /// <summary>The request as the CloudEvents HTTP binding of <see cref="CloudEventConverter"/> reads it: <c>ce-*</c> headers, Content-Type, body.</summary>
-    private static HttpRequestMessage ToRequestMessage(HttpRequest request, byte[] body)
-    {
-        var content = new ByteArrayContent(body);
-        if (request.ContentType is { } contentType)
-        {
-            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-        }
-
-        var message = new HttpRequestMessage(HttpMethod.Post, new Uri("http://localhost/")) { Content = content };
-        foreach (var (name, values) in request.Headers)
-        {
-            if (name.StartsWith("ce-", StringComparison.OrdinalIgnoreCase))
-            {
-                // Header names are case-insensitive; attribute names are lower-case.
-                message.Headers.TryAddWithoutValidation(name.ToLowerInvariant(), (IEnumerable<string?>)values);
-            }
-        }
-
-        return message;
-    }
-
     /// <summary>Reads the body, or returns <see langword="null"/> as soon as it exceeds <paramref name="limit"/> bytes.</summary>
     private static async Task<byte[]?> ReadBodyAsync(HttpContext context, int limit, CancellationToken cancellationToken)
     {
@@ -179,43 +154,13 @@ internal sealed class StepFunctionEndpoint(StepFunctionRunner runner, StepFuncti
             sizeFeature.MaxRequestBodySize = null;
         }
 
-        using var buffer = new MemoryStream(context.Request.ContentLength is { } length ? (int)length : 0);
-        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            int read;
-            while ((read = await context.Request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > limit)
-                {
-                    return null;
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.ToArray();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
+        return await StepHttpRequest.ReadBodyAsync(context.Request.Body, limit, context.Request.ContentLength, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<bool> CheckSignatureAsync(HttpContext context, byte[] body, string secret)
     {
         var header = options.SignatureHeaderName;
-        var values = context.Request.Headers[header];
-        string? reason = null;
-        if (StringValues.IsNullOrEmpty(values))
-        {
-            reason = $"the request is not signed: the {header} header is missing";
-        }
-        else if (values.Count != 1 || !StepFunctionSignature.Verify(body, secret, values[0]))
-        {
-            reason = $"the {header} header does not match the body: expected {StepFunctionSignature.Prefix}<hex HMAC-SHA256 of the raw body with the shared secret>";
-        }
-
+        var reason = StepHttpRequest.SignatureProblem(body, secret, header, context.Request.Headers[header]);
         if (reason is null)
         {
             return true;

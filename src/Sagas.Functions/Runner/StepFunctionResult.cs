@@ -1,4 +1,5 @@
 using CloudNative.CloudEvents;
+using Sagas.CloudEvents;
 
 namespace Sagas.Functions.Runner;
 
@@ -28,6 +29,13 @@ public enum StepFunctionStatus
 /// <param name="Reasons">Every problem found, one entry each (e.g. one per failed validation rule).</param>
 public sealed record StepFunctionRejection(string? EventType, string? EventId, string? EventSource, IReadOnlyList<string> Reasons)
 {
+    /// <summary>The rejection of an event the converter refused, naming the event as far as it could be read.</summary>
+    public static StepFunctionRejection From(CloudEventRejectedException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return new(exception.EventType, exception.EventId, exception.EventSource, exception.Reasons);
+    }
+
     /// <summary>A one-line description naming the event and every reason.</summary>
     public string Message
     {
