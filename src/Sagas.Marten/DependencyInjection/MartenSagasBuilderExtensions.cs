@@ -46,6 +46,7 @@ public static class MartenSagasBuilderExtensions
         services.AddSingleton<IDocumentStore>(sp => new DocumentStore(CreateStoreOptions(sp.GetRequiredService<NpgsqlDataSource>(), options, sagas.SagaStateTypes, sp.GetRequiredService<SagasTables>())));
         services.AddSingleton(typeof(ISagaStore<>), typeof(MartenSagaStore<>));
         services.AddSingleton<IMessageStore, MartenMessageStore>();
+        services.AddSingleton<IOutboxMonitor, MartenOutboxMonitor>(); // the outbox lag health check reads PostgreSQL
         services.AddSingleton<OutboxRelay>();
         services.AddSingleton<IOutboxDispatcher>(sp => sp.GetRequiredService<OutboxRelay>());
         services.TryAddSingleton<InboxCleanup>();

@@ -15,7 +15,8 @@ public sealed class When_outbox_messages_wait
     {
         await using var host = await SagaTestHost.StartAsync(sagas => sagas.AddOnboarding(), services => services.AddHealthChecks().AddSagasOutbox(TimeSpan.FromSeconds(30)));
         var health = host.Services.GetRequiredService<HealthCheckService>();
-        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync()).Status);
+        bool OutboxOnly(HealthCheckRegistration check) => check.Name == "sagas-outbox"; // MassTransit's bus check has its own timing
+        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(OutboxOnly)).Status);
 
         // A committed message nobody delivered (a broker outage, say).
         var transaction = new MessageTransaction(new InboxKey("tests", "/tests", "1"));
@@ -23,9 +24,9 @@ public sealed class When_outbox_messages_wait
         await host.Services.GetRequiredService<IMessageStore>().CommitAsync(transaction, CancellationToken.None);
 
         host.Time.Advance(TimeSpan.FromSeconds(20));
-        Assert.Equal(HealthStatus.Degraded, (await health.CheckHealthAsync()).Status);
+        Assert.Equal(HealthStatus.Degraded, (await health.CheckHealthAsync(OutboxOnly)).Status);
         host.Time.Advance(TimeSpan.FromSeconds(11));
-        var report = await health.CheckHealthAsync();
+        var report = await health.CheckHealthAsync(OutboxOnly);
         Assert.Equal(HealthStatus.Unhealthy, report.Status);
         Assert.Contains("31 s", report.Entries["sagas-outbox"].Description, StringComparison.Ordinal);
     }
