@@ -166,8 +166,11 @@ public sealed class PostgresStepInbox : IStepInbox, IAsyncDisposable
         {
             if (!_ready)
             {
+                // One statement batch, one implicit transaction: the advisory lock serializes instances creating the
+                // table at once ("if not exists" alone races on the table's row type).
                 await using var create = _dataSource.CreateCommand(
                     $"""
+                    select pg_advisory_xact_lock(hashtext('sagas_step_inbox'));
                     create schema if not exists {_schema};
                     create table if not exists {_table} (
                         endpoint text not null,
