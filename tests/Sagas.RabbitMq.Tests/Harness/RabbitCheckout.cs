@@ -34,7 +34,9 @@ public sealed class RabbitCheckout : IAsyncDisposable
         SagaTestHost.AddWatcher<CheckoutState>(builder.Services);
         builder.Services.AddSingleton(new CheckoutSettings
         {
-            Deadline = TimeSpan.FromSeconds(30),
+            // Longer than MassTransit can take to reconnect after an outage (up to ~30 s seen here, under load), so a
+            // slow resume is not mistaken for a lost reply.
+            Deadline = TimeSpan.FromMinutes(2),
             Retry = new Sagas.Steps.StepRetryOptions { MaxAttempts = 4, InitialDelay = TimeSpan.FromMilliseconds(50), Jitter = 0 },
         });
         builder.Services.AddSagas(sagas =>

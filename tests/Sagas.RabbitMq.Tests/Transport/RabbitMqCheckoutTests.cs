@@ -75,7 +75,7 @@ public sealed class RabbitMqCheckoutTests
         foreach (var order in orders)
         {
             var expected = OrderScenarios.ExpectedState(OrderScenarios.ScenarioOf(order));
-            var state = await app.Sagas.WaitAsync(order.OrderId, s => s.CurrentState is "Completed" or "Rejected" or "Compensated" or "Faulted", TimeSpan.FromSeconds(60));
+            var state = await app.Sagas.WaitAsync(order.OrderId, s => s.CurrentState is "Completed" or "Rejected" or "Compensated" or "Faulted", TimeSpan.FromSeconds(150));
             Assert.True(expected == state.CurrentState, $"order {order.OrderId} ({OrderScenarios.ScenarioOf(order)}): expected {expected}, got {state.CurrentState} ({state.Reason})");
         }
     }
