@@ -18,11 +18,7 @@ public sealed class Warehouse(EffectLog effects)
             return null;
         }
 
-        return _reservations.GetOrAdd(idempotencyKey, _ =>
-        {
-            effects.Add(orderId, "inventory-reserved");
-            return $"R-{orderId.ToString("N")[..8]}";
-        });
+        return Idempotent.Once(_reservations, idempotencyKey, $"R-{orderId.ToString("N")[..8]}", () => effects.Add(orderId, "inventory-reserved"));
     }
 
     public void Release(Guid orderId, string idempotencyKey, string? reservationId)
@@ -49,11 +45,7 @@ public sealed class PaymentGateway(EffectLog effects)
             return null;
         }
 
-        return _operations.GetOrAdd(idempotencyKey, _ =>
-        {
-            effects.Add(orderId, $"payment-charged:{amount:0.00}");
-            return $"P-{orderId.ToString("N")[..8]}";
-        });
+        return Idempotent.Once(_operations, idempotencyKey, $"P-{orderId.ToString("N")[..8]}", () => effects.Add(orderId, $"payment-charged:{amount:0.00}"));
     }
 
     public void Refund(Guid orderId, decimal amount, string idempotencyKey)
@@ -80,11 +72,7 @@ public sealed class OrderBook(EffectLog effects)
             return null;
         }
 
-        return _confirmations.GetOrAdd(idempotencyKey, _ =>
-        {
-            effects.Add(orderId, "order-confirmed");
-            return $"C-{orderId.ToString("N")[..8]}";
-        });
+        return Idempotent.Once(_confirmations, idempotencyKey, $"C-{orderId.ToString("N")[..8]}", () => effects.Add(orderId, "order-confirmed"));
     }
 }
 
@@ -114,5 +102,24 @@ public sealed class Crm(EffectLog effects)
         {
             effects.Add(orderId, "crm-updated");
         }
+    }
+}
+
+/// <summary>How the simulated back-ends keep an operation to once per idempotency key, as a real payment or stock service does.</summary>
+internal static class Idempotent
+{
+    /// <summary>
+    /// Records <paramref name="result"/> under <paramref name="key"/> and runs <paramref name="effect"/> only if this call
+    /// recorded it; returns the recorded result. Atomic: two concurrent calls with one key (a duplicate delivery handled
+    /// while the first is still running) have one effect. <c>GetOrAdd</c> with a factory is not: it may run the factory twice.
+    /// </summary>
+    public static string Once(ConcurrentDictionary<string, string> done, string key, string result, Action effect)
+    {
+        if (done.TryAdd(key, result))
+        {
+            effect();
+        }
+
+        return done[key];
     }
 }
