@@ -17,6 +17,10 @@ public sealed class NodeFunction : IAsyncDisposable
 
     public string Output => _process.Output;
 
+    /// <summary>Waits until the function has logged a line containing <paramref name="text"/> (its output arrives asynchronously).</summary>
+    public Task<string> WaitForOutputAsync(string text)
+        => _process.WaitForLineAsync(line => line.Contains(text, StringComparison.Ordinal) ? line : null, TimeSpan.FromSeconds(10));
+
     public static async Task<NodeFunction> StartAsync()
     {
         var modules = Environment.GetEnvironmentVariable("SAGAS_TEST_NODE_MODULES")

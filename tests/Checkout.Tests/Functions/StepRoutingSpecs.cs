@@ -66,7 +66,7 @@ public sealed class When_a_step_is_served_by_a_nodejs_function
         var state = await checkout.WaitForStateAsync(order.OrderId, "Completed");
 
         Assert.All(state.Steps, s => Assert.Equal(StepStatus.Completed, s.Status));
-        Assert.Contains($"for saga {order.OrderId}", node.Output, StringComparison.Ordinal);
+        Assert.Contains($"for saga {order.OrderId}", await node.WaitForOutputAsync($"for saga {order.OrderId}"), StringComparison.Ordinal);
         Assert.DoesNotContain("crm-updated", checkout.Effects.For(order.OrderId));
     }
 }

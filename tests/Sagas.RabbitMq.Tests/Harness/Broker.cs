@@ -63,9 +63,10 @@ public static class Broker
                     return result;
                 }
             }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode is 404 or 541)
             {
-                // declared on the first failure
+                // declared on the first failure (404 until then); a quorum queue just declared can answer 541 "noproc"
+                // for a moment while its replica starts
             }
 
             await Task.Delay(100);
