@@ -4,6 +4,7 @@ using Checkout.Steps.Confirmations;
 using Checkout.Steps.CrmUpdates;
 using Checkout.Steps.Effects;
 using Checkout.Steps.Invoices;
+using Checkout.Steps.Output;
 using Checkout.Steps.Sandbox;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,8 +21,9 @@ public static class CheckoutStepsBuilderExtensions
     /// Adds the checkout contracts and the handlers of GenerateInvoice (PDF), SendConfirmation (email) and UpdateCrm (HTTP),
     /// with <see cref="CheckoutStepsOptions"/> bound from the <c>Checkout</c> section of <paramref name="configuration"/>
     /// (when given), then <paramref name="configure"/>, validated at start. Also registers the <see cref="SandboxCrm"/>
-    /// that <c>MapSandboxCrm</c> serves, the <see cref="CrmClient"/> typed HTTP client, <see cref="TimeProvider.System"/> and a
-    /// no-op <see cref="IStepEffects"/>, each unless already registered. Calling it again adds nothing twice.
+    /// that <c>MapSandboxCrm</c> serves, the <see cref="CrmClient"/> typed HTTP client, <see cref="TimeProvider.System"/>, a
+    /// no-op <see cref="IStepEffects"/> (each unless already registered), and a hosted service that deletes the temporary
+    /// files of interrupted writes in the output folders. Calling it again adds nothing twice.
     /// </summary>
     /// <param name="functions">The step functions builder.</param>
     /// <param name="configuration">The application's configuration; its <c>Checkout</c> section is bound.</param>
@@ -53,6 +55,7 @@ public static class CheckoutStepsBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IStepEffects, NoStepEffects>();
         services.TryAddSingleton<SandboxCrm>();
+        services.AddHostedService<AbandonedWritesCleanup>(); // temporary files an interrupted write left behind
         services.AddHttpClient<CrmClient>(http => http.Timeout = Timeout.InfiniteTimeSpan); // CheckoutStepsOptions.CrmTimeout applies per call
 
         return functions
