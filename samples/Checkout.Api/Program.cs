@@ -8,6 +8,7 @@ using Sagas;
 //   POST /orders        validates the order (problem+json naming each error) and answers 202 with its Location
 //   GET  /orders/{id}   the saga's state and step history
 //   GET  /health/live, /health/ready (PostgreSQL, RabbitMQ, outbox lag)
+//   503 + Retry-After (problem+json) while PostgreSQL is unavailable: the request can be sent again as it is
 // Settings: ConnectionStrings:Postgres, ConnectionStrings:RabbitMq (amqp://...), Health:OutboxLagThreshold (default
 // 00:00:30), OTEL_EXPORTER_OTLP_ENDPOINT (optional). It listens where ASPNETCORE_URLS / ASPNETCORE_HTTP_PORTS say.
 var builder = WebApplication.CreateBuilder(args);
@@ -19,7 +20,6 @@ builder.Services.AddSagas(sagas => sagas
     .AddSagaState<CheckoutState>()
     .Configure(o => o.Source = new Uri("/checkout/api", UriKind.Relative))
     .UsePostgresAndRabbitMq(builder));
-builder.Services.AddProblemDetails();
 
 var app = builder.Build();
 app.MapOrders();

@@ -51,13 +51,19 @@ public static class ServiceDefaults
         }
 
         builder.Services.AddHealthChecks();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<UnavailableProblemHandler>(); // an outage of PostgreSQL or the broker is a 503, never a 500
         return builder;
     }
 
-    /// <summary>Maps <see cref="LivePath"/> and <see cref="ReadyPath"/>; the readiness answer names each failing check and why.</summary>
+    /// <summary>
+    /// Maps <see cref="LivePath"/> and <see cref="ReadyPath"/> (the readiness answer names each failing check and why), and
+    /// answers unhandled exceptions with problem+json: 503 with Retry-After for an unavailable dependency, else 500.
+    /// </summary>
     public static WebApplication MapHealthEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
         app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions
         {
