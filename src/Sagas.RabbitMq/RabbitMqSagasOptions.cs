@@ -30,11 +30,20 @@ public sealed class RabbitMqSagasOptions
 
     /// <summary>
     /// Delays before each new attempt of a message whose handling failed with an exception other than a
-    /// rejection (a database or network outage, say); after the last one it goes to the error queue.
+    /// rejection or an outage of the infrastructure (a bug in a handler, say); after the last one it goes to the error
+    /// queue. An outage of the database, the broker or the network is not counted here: it is retried until it ends.
     /// Default 100 ms, 500 ms, 2 s, 5 s, 10 s.
     /// </summary>
     public IList<TimeSpan> RedeliveryIntervals { get; } =
         [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10)];
+
+    /// <summary>
+    /// Whether every message is sent <c>mandatory</c>: a message the broker cannot route to any queue (its exchange has
+    /// no queue bound yet, as on a broker that came back empty) is returned and the send fails, instead of being dropped,
+    /// so the outbox keeps it and sends it again once the receiving side has declared its queue. Needs
+    /// <see cref="PublisherConfirmation"/>. Default <see langword="true"/>.
+    /// </summary>
+    public bool Mandatory { get; set; } = true;
 
     /// <summary>The connection name shown by the broker's management tools. Default: the entry assembly's name.</summary>
     public string? ConnectionName { get; set; }
@@ -56,6 +65,11 @@ public sealed class RabbitMqSagasOptions
         if (PrefetchCount == 0)
         {
             throw new InvalidOperationException("UseRabbitMq: PrefetchCount must be at least 1.");
+        }
+
+        if (Mandatory && !PublisherConfirmation)
+        {
+            throw new InvalidOperationException("UseRabbitMq: Mandatory needs PublisherConfirmation: without confirmations a returned message is not noticed.");
         }
 
         if (RedeliveryIntervals.Any(i => i < TimeSpan.Zero))

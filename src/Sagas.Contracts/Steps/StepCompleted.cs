@@ -19,6 +19,10 @@ public sealed record StepCompleted(Guid SagaId, string Step, int Attempt, bool C
 /// <summary>
 /// Reply of a step executor: the step (or its compensation) failed. <paramref name="Permanent"/> is true for a
 /// business failure the handler reported, false for a transient fault that a retry may fix.
+/// <paramref name="Unavailable"/> tells the two kinds of transient fault apart: the handler's own (it threw; the
+/// attempt counts against the step's retry budget) and the infrastructure's (the step's host could not be reached,
+/// did not answer in time, answered 5xx, or its circuit is open; the saga retries within the step's outage time
+/// budget without spending an attempt).
 /// </summary>
 /// <param name="SagaId">The saga.</param>
 /// <param name="Step">The step.</param>
@@ -26,8 +30,10 @@ public sealed record StepCompleted(Guid SagaId, string Step, int Attempt, bool C
 /// <param name="Compensation">Whether the command was a compensation.</param>
 /// <param name="Reason">Why it failed.</param>
 /// <param name="Permanent">True for a business failure, false for a transient fault.</param>
+/// <param name="Unavailable">True when the step's host, not its handler, failed: the attempt did not reach an answer.</param>
+/// <param name="RetryAfterMs">When known, how long the host will refuse calls (an open circuit's remaining break), in milliseconds: the next attempt waits at least that long.</param>
 [CloudEventContract("dev.sagas.step.failed", 1)]
-public sealed record StepFailed(Guid SagaId, string Step, int Attempt, bool Compensation, string Reason, bool Permanent);
+public sealed record StepFailed(Guid SagaId, string Step, int Attempt, bool Compensation, string Reason, bool Permanent, bool Unavailable = false, long? RetryAfterMs = null);
 
 /// <summary>Validates <see cref="StepCompleted"/>.</summary>
 public sealed class StepCompletedValidator : AbstractValidator<StepCompleted>
@@ -51,6 +57,8 @@ public sealed class StepFailedValidator : AbstractValidator<StepFailed>
         RuleFor(x => x.Step).NotEmpty().MaximumLength(100);
         RuleFor(x => x.Attempt).GreaterThanOrEqualTo(1);
         RuleFor(x => x.Reason).NotEmpty();
+        RuleFor(x => x.Permanent).Equal(false).When(x => x.Unavailable).WithMessage("A failure cannot be both permanent and unavailable.");
+        RuleFor(x => x.RetryAfterMs).GreaterThanOrEqualTo(0);
     }
 }
 

@@ -86,5 +86,6 @@ public static class MartenSagasBuilderExtensions
         => store.Schema.For<TState>()
             .Identity(s => s.CorrelationId)
             .UseNumericRevisions(true)
-            .Metadata(m => m.Revision.MapTo(s => s.Version));
+            .Metadata(m => m.Revision.MapTo(s => s.Version))
+            .Duplicate(s => s.WakeAt!, pgType: "timestamptz"); // a column with an index: the sweep for overdue timers reads it
 }

@@ -1,4 +1,5 @@
 using Marten;
+using Npgsql;
 using Sagas.Marten.Schema;
 using Sagas.Outbox;
 using Sagas.Persistence;
@@ -6,25 +7,19 @@ using Sagas.Persistence;
 namespace Sagas.Marten.Persistence;
 
 /// <summary>Inbox and outbox of consumers that are not sagas, in PostgreSQL.</summary>
-internal sealed class MartenMessageStore(IDocumentStore store, SagasTables tables, TimeProvider timeProvider) : IMessageStore
+internal sealed class MartenMessageStore(IDocumentStore store, NpgsqlDataSource dataSource, SagasTables tables, TimeProvider timeProvider) : IMessageStore
 {
+    // Every delivery is looked up, first deliveries too: a message the outbox sent again (its first send's confirmation was
+    // lost, say) is a new delivery to the broker, and must not reach a saga or a handler a second time. One primary-key probe.
     public async ValueTask<bool> IsDuplicateAsync(MessageTransaction transaction, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        if (!transaction.IsRedelivery)
-        {
-            return false; // first delivery: skip the round trip; the commit still refuses a duplicate
-        }
-
-        await using var session = store.QuerySession();
         var key = transaction.InboxKey;
-        var found = await session.QueryAsync<int>(
-            $"select 1 from {tables.Inbox} where endpoint = ? and source = ? and id = ?",
-            cancellationToken,
-            key.Endpoint,
-            key.Source,
-            key.Id).ConfigureAwait(false);
-        return found.Count > 0;
+        await using var command = dataSource.CreateCommand($"select exists (select 1 from {tables.Inbox} where endpoint = $1 and source = $2 and id = $3)");
+        command.Parameters.Add(new NpgsqlParameter { Value = key.Endpoint });
+        command.Parameters.Add(new NpgsqlParameter { Value = key.Source });
+        command.Parameters.Add(new NpgsqlParameter { Value = key.Id });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     public async ValueTask<CommitResult> CommitAsync(MessageTransaction transaction, CancellationToken cancellationToken)

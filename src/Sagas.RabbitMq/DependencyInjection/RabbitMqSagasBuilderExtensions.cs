@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Sagas.CloudEvents;
 using Sagas.Contracts;
+using Sagas.Faults;
 using Sagas.RabbitMq;
 using Sagas.RabbitMq.Topology;
 
@@ -12,8 +13,9 @@ namespace Sagas;
 public static class RabbitMqSagasBuilderExtensions
 {
     /// <summary>
-    /// Replaces the in-memory transport with RabbitMQ: quorum queues, publisher confirms, exchanges named after
-    /// the CloudEvents types, an error queue per endpoint, redelivery of transient failures.
+    /// Replaces the in-memory transport with RabbitMQ: quorum queues, publisher confirms, mandatory routing (a message
+    /// no queue takes yet stays in the outbox), exchanges named after the CloudEvents types, an error queue per endpoint,
+    /// redelivery of transient failures.
     /// </summary>
     /// <exception cref="InvalidOperationException">The options are incomplete or invalid; the message names the setting.</exception>
     public static SagasBuilder UseRabbitMq(this SagasBuilder sagas, Action<RabbitMqSagasOptions> configure)
@@ -46,6 +48,18 @@ public static class RabbitMqSagasBuilderExtensions
                 cfg.MessageTopology.SetEntityNameFormatter(
                     new CloudEventsEntityNameFormatter(context.GetRequiredService<ContractRegistry>(), cfg.MessageTopology.EntityNameFormatter));
                 cfg.PrefetchCount = options.PrefetchCount;
+                if (options.Mandatory)
+                {
+                    // Unroutable means not sent: the send fails and the outbox keeps the message.
+                    cfg.ConfigureSend(send => send.UseExecute(context =>
+                    {
+                        if (context.TryGetPayload(out RabbitMqSendContext? rabbit))
+                        {
+                            rabbit.Mandatory = true;
+                        }
+                    }));
+                }
+
                 if (options.RedeliveryIntervals.Count > 0)
                 {
                     // Outside Sagas' inbox/outbox filter, so each attempt is a fresh transaction.
@@ -53,6 +67,7 @@ public static class RabbitMqSagasBuilderExtensions
                     {
                         retry.Intervals([.. options.RedeliveryIntervals]);
                         retry.Ignore<CloudEventRejectedException>();
+                        retry.Ignore<Exception>(InfrastructureFaults.IsInfrastructure); // waited out without limit by Sagas' own retry
                     });
                 }
 

@@ -78,6 +78,7 @@ public sealed partial class SagasBuilder
         where TState : StepSagaState, new()
     {
         _sagaStateTypes.Add(typeof(TState));
+        Services.AddHostedService<StepTimerSweeper<TState>>();
         _registrations.Add(x => x.AddSagaStateMachine<TMachine, TState>().Repository(r =>
         {
             r.TryAddSingleton<StoreSagaRepository<TState>>();

@@ -21,8 +21,27 @@ public sealed class SagasOptions
     /// </summary>
     public int ConcurrentMessageLimit { get; set; } = 32;
 
+    /// <summary>
+    /// How often each process that runs a saga looks for sagas whose pending timer (a step's deadline or retry) is
+    /// overdue by more than <see cref="SweepGrace"/>, and sends that timer again. A timer is normally delivered on
+    /// time; the sweep is for one that was lost on the way (a broker that lost its queues, say), so that no saga waits
+    /// forever. Default 30 seconds.
+    /// </summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How late a timer must be before the sweep sends it again. Default 1 minute.</summary>
+    public TimeSpan SweepGrace { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Most overdue sagas one sweep wakes. Default 500.</summary>
+    public int SweepBatchSize { get; set; } = 500;
+
     internal void Validate()
     {
+        if (SweepInterval <= TimeSpan.Zero || SweepGrace < TimeSpan.Zero || SweepBatchSize < 1)
+        {
+            throw new InvalidOperationException($"SagasOptions.SweepInterval must be positive (got {SweepInterval}), SweepGrace not negative (got {SweepGrace}) and SweepBatchSize at least 1 (got {SweepBatchSize}).");
+        }
+
         if (ConcurrentMessageLimit < 1)
         {
             throw new InvalidOperationException($"SagasOptions.ConcurrentMessageLimit must be at least 1, got {ConcurrentMessageLimit}.");

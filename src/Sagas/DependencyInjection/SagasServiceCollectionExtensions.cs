@@ -5,6 +5,7 @@ using Sagas;
 using Sagas.CloudEvents;
 using Sagas.Contracts;
 using Sagas.DeadLetters;
+using Sagas.Faults;
 using Sagas.Inbox;
 using Sagas.Outbox;
 using Sagas.Persistence;
@@ -44,7 +45,7 @@ public static class SagasServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(builder.Contracts);
         services.TryAddSingleton(sp => new CloudEventConverter(sp.GetRequiredService<ContractRegistry>()));
-        services.TryAddSingleton(sp => new StepRuntime(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<CloudEventConverter>()));
+        services.TryAddSingleton(sp => new StepRuntime(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<CloudEventConverter>(), sp.GetRequiredService<SagasOptions>().Source));
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<SagasOptions>>().Value);
         services.TryAddSingleton(sp => new CloudEventsMessageSerializer(
             sp.GetRequiredService<CloudEventConverter>(),
@@ -98,6 +99,14 @@ public static class SagasServiceCollectionExtensions
         cfg.ClearSerialization();
         cfg.AddSerializer(factory);
         cfg.AddDeserializer(factory, isDefault: true);
+
+        // A database, broker or network outage is waited out, however long it lasts, and never moves the message to an
+        // error queue: the message is fine. Each attempt is a fresh transaction (inside this retry).
+        cfg.UseMessageRetry(retry =>
+        {
+            retry.Handle<Exception>(InfrastructureFaults.IsInfrastructure);
+            retry.Exponential(int.MaxValue, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(200));
+        });
         cfg.UseConsumeFilter(typeof(InboxOutboxFilter<>), context);
         cfg.ConnectReceiveObserver(context.GetRequiredService<DeadLetterObserver>());
     }

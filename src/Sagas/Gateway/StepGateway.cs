@@ -20,7 +20,9 @@ namespace Sagas.Gateway;
 /// The container side of a function step: forwards a step command to the function its route names, with a
 /// Polly pipeline per route (retry with exponential backoff and jitter, per-attempt timeout, circuit breaker,
 /// optional hedging), and turns the function's reply into the <see cref="StepCompleted"/> or
-/// <see cref="StepFailed"/> the saga expects.
+/// <see cref="StepFailed"/> the saga expects. A call that never got the function's answer (connection refused, the
+/// attempt timeout, a 5xx, an open circuit) is a <see cref="StepFailed"/> with <see cref="StepFailed.Unavailable"/> set:
+/// the saga waits the outage out without spending the step's retry budget.
 /// </summary>
 internal sealed partial class StepGateway(
     CloudEventConverter converter,
@@ -50,7 +52,19 @@ internal sealed partial class StepGateway(
         {
             return new StepFailed(step.SagaId, step.Step, step.Attempt, step.IsCompensation, ex.Message, Permanent: true);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or TransientStepCallException or CloudEventRejectedException)
+        catch (BrokenCircuitException ex)
+        {
+            // Not a failed attempt: the next one waits until the circuit half-opens.
+            LogCircuitOpen(logger, step.Step, route.Http!, ex.RetryAfter?.TotalMilliseconds);
+            return Unavailable(step, ex, ex.RetryAfter);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or TransientStepCallException)
+        {
+            // The function's host could not be reached, did not answer in time or answered 5xx: infrastructure, not the handler.
+            LogCallFailed(logger, ex, step.Step, route.Http!);
+            return Unavailable(step, ex, retryAfter: null);
+        }
+        catch (CloudEventRejectedException ex)
         {
             LogCallFailed(logger, ex, step.Step, route.Http!);
             return new StepFailed(step.SagaId, step.Step, step.Attempt, step.IsCompensation, $"{ex.GetType().Name}: {ex.Message}", Permanent: false);
@@ -58,6 +72,9 @@ internal sealed partial class StepGateway(
     }
 
     public void Dispose() => _http.Dispose();
+
+    private static StepFailed Unavailable(StepContext step, Exception exception, TimeSpan? retryAfter)
+        => new(step.SagaId, step.Step, step.Attempt, step.IsCompensation, $"{exception.GetType().Name}: {exception.Message}", Permanent: false, Unavailable: true, RetryAfterMs: retryAfter is { } after ? (long)Math.Ceiling(after.TotalMilliseconds) : null);
 
     private async Task<CloudEvent> CallAsync(CloudEvent command, StepRoute route, CancellationToken cancellationToken)
     {
@@ -119,6 +136,9 @@ internal sealed partial class StepGateway(
             .AddTimeout(route.AttemptTimeout)
             .Build();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The circuit of step {Step} at {Endpoint} is open; the saga tries again in {RetryAfterMs} ms")]
+    private static partial void LogCircuitOpen(ILogger logger, string step, Uri endpoint, double? retryAfterMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Calling the function of step {Step} at {Endpoint} failed after its retries")]
     private static partial void LogCallFailed(ILogger logger, Exception exception, string step, Uri endpoint);

@@ -28,8 +28,8 @@ public sealed class MessageTransaction
     }
 
     /// <summary>
-    /// Whether the transport delivered this message before. A store whose inbox lookup costs a round trip may
-    /// skip the lookup for first deliveries: its commit still refuses a duplicate.
+    /// Whether the transport delivered this message before. Informational: a store must look every delivery up, since a
+    /// copy the outbox sent again is a first delivery to the transport.
     /// </summary>
     public bool IsRedelivery { get; }
 

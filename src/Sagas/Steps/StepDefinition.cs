@@ -6,14 +6,27 @@ namespace Sagas.Steps;
 public sealed class StepOptions
 {
     /// <summary>
-    /// How long one attempt (of the step or of its compensation) may take before it is treated as failed
-    /// (retriable and pivot steps: retried; compensatable steps: compensated, because their outcome is in
-    /// doubt; compensations: retried). Default 30 seconds.
+    /// How long one attempt (of the step or of its compensation) may take before it is asked again, with the same
+    /// idempotency key, as the next attempt of <see cref="Retry"/>: a lost command or a lost reply heals itself. Once the
+    /// retries are spent, a compensatable step whose outcome is in doubt is compensated (with the completed steps), a
+    /// pivot in doubt parks the saga as Faulted, a retriable step parks it too. Default 30 seconds.
     /// </summary>
     public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Retries of the step itself. See <see cref="StepRetryOptions"/> for defaults.</summary>
+    /// <summary>
+    /// Retries of the step itself after its handler failed transiently or an attempt missed its deadline. See
+    /// <see cref="StepRetryOptions"/> for defaults.
+    /// </summary>
     public StepRetryOptions Retry { get; set; } = new();
+
+    /// <summary>
+    /// How long the step (or its compensation) keeps being retried while its host is unavailable: the function could
+    /// not be reached, did not answer within its timeout, answered 5xx, or its circuit is open
+    /// (<see cref="StepFailed.Unavailable"/>). Such attempts do not count against <see cref="Retry"/>: an outage of
+    /// infrastructure is waited out (with the retry delays, and at least until an open circuit half-opens), not spent
+    /// as business retries. Past the budget the step fails as if its retries were spent. Default 10 minutes.
+    /// </summary>
+    public TimeSpan OutageBudget { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// Retries of the step's compensation. Compensation must finish, so by default it is retried without
@@ -143,6 +156,11 @@ public sealed class StepPlanBuilder<TState>
         if (options.Deadline <= TimeSpan.Zero)
         {
             throw new InvalidOperationException($"Step '{name}': Deadline must be positive, got {options.Deadline}.");
+        }
+
+        if (options.OutageBudget < TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"Step '{name}': OutageBudget must not be negative, got {options.OutageBudget}.");
         }
 
         options.Retry.Validate(name);

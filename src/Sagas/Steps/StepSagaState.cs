@@ -24,6 +24,13 @@ public abstract class StepSagaState : SagaStateMachineInstance
     /// <summary>When the saga reached its current terminal state, if it has.</summary>
     public DateTimeOffset? EndedAt { get; set; }
 
+    /// <summary>
+    /// While the saga runs (Executing or Compensating): when its earliest pending timer (a step's deadline or retry) is
+    /// due; <see langword="null"/> once it is terminal or parked. Maintained by the step engine at every transition, so a
+    /// sweep can find sagas whose timer is overdue (lost with a broker, say) and wake them.
+    /// </summary>
+    public DateTimeOffset? WakeAt { get; set; }
+
     /// <summary>Why the saga was rejected, compensated or faulted.</summary>
     public string? Reason { get; set; }
 
@@ -57,6 +64,18 @@ public sealed class StepProgress
 
     /// <summary>The pending deadline or retry timer, withdrawn when the step replies first.</summary>
     public Guid? TimerId { get; set; }
+
+    /// <summary>When the pending timer (<see cref="TimerId"/>) is due.</summary>
+    public DateTimeOffset? DueAt { get; set; }
+
+    /// <summary>
+    /// Since when the step's host has been unavailable (connection refused, timeouts, 5xx, an open circuit), through
+    /// consecutive attempts; <see langword="null"/> once an attempt got an answer. Bounded by <see cref="StepOptions.OutageBudget"/>.
+    /// </summary>
+    public DateTimeOffset? OutageSince { get; set; }
+
+    /// <summary>Attempts of the current budget that failed because the host was unavailable: they do not count against the retry budget.</summary>
+    public int OutageAttempts { get; set; }
 
     /// <summary>The last failure.</summary>
     public string? LastError { get; set; }
@@ -99,7 +118,7 @@ public enum StepStatus
 /// <summary>One line of a saga's history.</summary>
 /// <param name="At">When.</param>
 /// <param name="Step">The step, or <c>saga</c>.</param>
-/// <param name="What">What happened: started, requested, completed, failed, timed-out, retry-scheduled, compensation-requested, compensated, ignored-stale-reply, resumed, and the terminal state reached.</param>
+/// <param name="What">What happened: started, requested, completed, failed (the handler failed), unavailable (its host did not answer: not counted against the retry budget), timed-out, retry-scheduled, compensation-requested, compensated, compensation-failed, compensation-unavailable, ignored-stale-reply, ignored-event (an event the saga no longer accepts: a duplicate), resumed, and the terminal state reached.</param>
 /// <param name="Attempt">The attempt concerned.</param>
 /// <param name="Detail">Reason or other detail.</param>
 public sealed record StepHistoryEntry(DateTimeOffset At, string Step, string What, int Attempt, string? Detail = null);

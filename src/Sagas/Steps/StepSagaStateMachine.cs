@@ -53,10 +53,18 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
         Event(() => ResumeEvent, e => e.CorrelateById(m => m.Message.SagaId));
 
         DuringAny(
-            When(StepCompletedEvent).ThenAsync(OnStepCompletedAsync),
-            When(StepFailedEvent).ThenAsync(OnStepFailedAsync),
-            When(StepTimerEvent).ThenAsync(OnTimerAsync),
-            When(ResumeEvent).ThenAsync(OnResumeAsync));
+            When(StepCompletedEvent).ThenAsync(OnStepCompletedAsync).Then(c => RefreshWakeAt(c.Saga)),
+            When(StepFailedEvent).ThenAsync(OnStepFailedAsync).Then(c => RefreshWakeAt(c.Saga)),
+            When(StepTimerEvent).ThenAsync(OnTimerAsync).Then(c => RefreshWakeAt(c.Saga)),
+            When(ResumeEvent).ThenAsync(OnResumeAsync).Then(c => RefreshWakeAt(c.Saga)));
+
+        // An event the saga no longer accepts in its state (a second OrderSubmitted for a saga that already started, say)
+        // was handled before under another delivery: it is a duplicate, kept visible in the history, not a fault.
+        OnUnhandledEvent(context =>
+        {
+            Record(context.Saga, Now(context), "saga", "ignored-event", 0, $"{context.Event.Name} is not accepted in state {context.CurrentState.Name}: taken as a duplicate");
+            return context.Ignore();
+        });
     }
 
     /// <summary>Steps are running.</summary>
@@ -123,6 +131,7 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
         Record(state, now, "saga", "started", 0);
         state.CurrentState = Executing.Name;
         await StartNextAsync(context).ConfigureAwait(false);
+        RefreshWakeAt(state);
     }
 
     private async Task OnStepCompletedAsync(BehaviorContext<TState, StepCompleted> context)
@@ -170,8 +179,18 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
 
         CancelTimer(Transaction(context), progress);
         progress.LastError = reply.Reason;
-        Record(state, Now(context), step.Name, reply.Compensation ? "compensation-failed" : "failed", reply.Attempt, reply.Reason);
-        await HandleFailureAsync(context, step, progress, reply.Compensation, reply.Reason, reply.Permanent, inDoubt: false).ConfigureAwait(false);
+        var what = (reply.Compensation, reply.Unavailable) switch
+        {
+            (false, false) => "failed",
+            (false, true) => "unavailable",
+            (true, false) => "compensation-failed",
+            (true, true) => "compensation-unavailable",
+        };
+        Record(state, Now(context), step.Name, what, reply.Attempt, reply.Reason);
+        var failure = reply.Unavailable && !reply.Permanent
+            ? AttemptFailure.Unavailable(reply.Compensation, reply.Reason, reply.RetryAfterMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null)
+            : AttemptFailure.Answered(reply.Compensation, reply.Reason, reply.Permanent);
+        await HandleFailureAsync(context, step, progress, failure).ConfigureAwait(false);
     }
 
     private async Task OnTimerAsync(BehaviorContext<TState, StepTimerElapsed> context)
@@ -189,6 +208,7 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
         }
 
         progress.TimerId = null;
+        progress.DueAt = null;
         if (timer.Kind == StepTimerElapsed.Retry)
         {
             progress.Attempt++;
@@ -199,7 +219,7 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
         var reason = $"no reply within the deadline of {step.Options.Deadline.TotalSeconds:0.###} s";
         progress.LastError = reason;
         Record(state, Now(context), step.Name, timer.Compensation ? "compensation-timed-out" : "timed-out", timer.Attempt, reason);
-        await HandleFailureAsync(context, step, progress, timer.Compensation, reason, permanent: false, inDoubt: true).ConfigureAwait(false);
+        await HandleFailureAsync(context, step, progress, AttemptFailure.TimedOut(timer.Compensation, reason)).ConfigureAwait(false);
     }
 
     private async Task OnResumeAsync(BehaviorContext<TState, ResumeSaga> context)
@@ -222,36 +242,63 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
         {
             var step = _plan.First(s => s.Name == progress.Name);
             progress.Attempt++;
-            progress.BudgetStart = progress.Attempt;
+            StartBudget(progress, progress.Attempt);
             await RequestAsync(context, step, progress, compensating).ConfigureAwait(false);
         }
     }
 
-    private async Task HandleFailureAsync(BehaviorContext<TState> context, StepDefinition<TState> step, StepProgress progress, bool compensation, string reason, bool permanent, bool inDoubt)
+    private async Task HandleFailureAsync(BehaviorContext<TState> context, StepDefinition<TState> step, StepProgress progress, AttemptFailure failure)
     {
         var state = context.Saga;
-        if (inDoubt && !compensation)
+        var now = Now(context);
+        var compensation = failure.Compensation;
+        if (!compensation)
         {
-            progress.InDoubt = true;
+            // A missed deadline or an unanswered call may have run the step. An answer from the handler settles it: the
+            // handler is idempotent per key, so a business failure means the step did not happen.
+            progress.InDoubt = failure.Permanent ? false : progress.InDoubt || failure.InDoubt;
         }
 
-        inDoubt = !compensation && progress.InDoubt;
+        var inDoubt = !compensation && progress.InDoubt;
         var retry = compensation ? step.Options.CompensationRetry : step.Options.Retry;
-        var attemptsUsed = progress.Attempt - progress.BudgetStart + 1;
-        var retriable = compensation || step.Kind != StepKind.Compensatable || !inDoubt;
-        if (!permanent && retriable && attemptsUsed < retry.MaxAttempts)
+        var reason = failure.Reason;
+        var budgetSpent = false;
+        if (failure.IsUnavailable)
         {
+            // The host, not the handler, failed: wait the outage out within the step's time budget, spending no attempt.
+            progress.OutageSince ??= now;
+            var outage = now - progress.OutageSince.Value;
+            if (outage < step.Options.OutageBudget)
+            {
+                progress.OutageAttempts++;
+                var backoff = retry.DelayBefore(progress.OutageAttempts + 1, state.CorrelationId);
+                var delay = failure.RetryAfter is { } after && after > backoff ? after : backoff;
+                ScheduleRetry(context, step, progress, compensation, delay, $"host unavailable for {outage.TotalSeconds:0.#} s of the outage budget of {step.Options.OutageBudget.TotalSeconds:0.#} s (not counted against the {Describe(retry.MaxAttempts)} attempt(s)); next attempt in {delay.TotalMilliseconds:0} ms");
+                return;
+            }
+
+            budgetSpent = true;
+            reason = $"its host was unavailable for {outage.TotalSeconds:0.#} s, past the outage budget of {step.Options.OutageBudget.TotalSeconds:0.#} s: {reason}";
+        }
+        else
+        {
+            progress.OutageSince = null; // an answer, or a missed deadline, ends the outage
+        }
+
+        var attemptsUsed = progress.Attempt - progress.BudgetStart + 1 - progress.OutageAttempts;
+        if (!failure.Permanent && !budgetSpent && attemptsUsed < retry.MaxAttempts)
+        {
+            // A missed deadline is asked again too (same idempotency key): a lost command or a lost reply heals itself.
             var delay = retry.DelayBefore(attemptsUsed + 1, state.CorrelationId);
-            progress.Status = compensation ? StepStatus.CompensationWaitingRetry : StepStatus.WaitingRetry;
-            progress.TimerId = Schedule(context, step, progress, compensation, StepTimerElapsed.Retry, delay);
-            Record(state, Now(context), step.Name, "retry-scheduled", progress.Attempt, $"next attempt in {delay.TotalMilliseconds:0} ms");
+            ScheduleRetry(context, step, progress, compensation, delay, $"next attempt in {delay.TotalMilliseconds:0} ms");
             return;
         }
 
+        var spent = failure.Permanent || budgetSpent ? string.Empty : $" after {attemptsUsed} attempt(s)";
         if (compensation)
         {
             progress.Status = StepStatus.CompensationFailed;
-            Fault(context, $"compensation of {step.Name} failed after {attemptsUsed} attempt(s): {reason}");
+            Fault(context, $"compensation of {step.Name} failed{spent}: {reason}");
             return;
         }
 
@@ -268,12 +315,28 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
                 await BeginCompensationAsync(context, $"{step.Name}: {reason}").ConfigureAwait(false);
                 break;
             case StepKind.Pivot:
-                Fault(context, $"{step.Name} is in doubt after {attemptsUsed} attempt(s): {reason}");
+                Fault(context, $"{step.Name} is in doubt{spent}: {reason}");
                 break;
             default:
-                Fault(context, permanent ? $"{step.Name} failed: {reason}" : $"{step.Name} failed after {attemptsUsed} attempt(s): {reason}");
+                Fault(context, $"{step.Name} failed{spent}: {reason}");
                 break;
         }
+    }
+
+    private static void ScheduleRetry(BehaviorContext<TState> context, StepDefinition<TState> step, StepProgress progress, bool compensation, TimeSpan delay, string detail)
+    {
+        progress.Status = compensation ? StepStatus.CompensationWaitingRetry : StepStatus.WaitingRetry;
+        progress.TimerId = Schedule(context, step, progress, compensation, StepTimerElapsed.Retry, delay);
+        Record(context.Saga, Now(context), step.Name, "retry-scheduled", progress.Attempt, detail);
+    }
+
+    private static string Describe(int attempts) => attempts == int.MaxValue ? "unlimited" : attempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static void StartBudget(StepProgress progress, int firstAttempt)
+    {
+        progress.BudgetStart = firstAttempt;
+        progress.OutageAttempts = 0;
+        progress.OutageSince = null;
     }
 
     private async Task StartNextAsync(BehaviorContext<TState> context)
@@ -298,7 +361,7 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
         {
             var progress = state.Steps.First(p => p.Name == step.Name);
             progress.Attempt = 1;
-            progress.BudgetStart = 1;
+            StartBudget(progress, 1);
             progress.InDoubt = false;
             await RequestAsync(context, step, progress, compensation: false).ConfigureAwait(false);
         }
@@ -331,7 +394,7 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
         var step = _plan.First(s => s.Name == name);
         var progress = state.Steps.First(p => p.Name == name);
         progress.Attempt = 1;
-        progress.BudgetStart = 1;
+        StartBudget(progress, 1);
         await RequestAsync(context, step, progress, compensation: true).ConfigureAwait(false);
     }
 
@@ -356,27 +419,17 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
     {
         var runtime = Runtime(context);
         var state = context.Saga;
+        var now = runtime.TimeProvider.GetUtcNow();
         var id = NewId.NextGuid();
+        progress.DueAt = now + delay;
         var timer = new StepTimerElapsed(state.CorrelationId, step.Name, progress.Attempt, compensation, kind);
-        var source = context.ReceiveContext.InputAddress;
-        var cloudEvent = runtime.Converter.ToCloudEvent(timer, new EventMetadata
-        {
-            Id = id.ToString(),
-            Source = source,
-            Subject = state.CorrelationId.ToString(),
-            CorrelationId = state.CorrelationId.ToString(),
-            CausationId = context.Headers.Get<string>(Serialization.CloudEventHeaders.Id),
-            Time = runtime.TimeProvider.GetUtcNow(),
-        });
-        return Transaction(context).Schedule(new OutboxMessage
-        {
-            Id = id,
-            Destination = source,
-            ContentType = CloudEventConverter.StructuredContentType,
-            Body = runtime.Converter.EncodeStructured(cloudEvent),
-            SagaId = state.CorrelationId,
-            DueTime = runtime.TimeProvider.GetUtcNow() + delay,
-        });
+        return Transaction(context).Schedule(StepTimers.ToOutboxMessage(
+            runtime,
+            timer,
+            id,
+            context.ReceiveContext.InputAddress,
+            progress.DueAt.Value,
+            context.Headers.Get<string>(Serialization.CloudEventHeaders.Id)));
     }
 
     private static void CancelTimer(MessageTransaction tx, StepProgress progress)
@@ -385,6 +438,7 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
         {
             tx.CancelScheduled(timer);
             progress.TimerId = null;
+            progress.DueAt = null;
         }
     }
 
@@ -399,6 +453,11 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
         state.EndedAt = now;
         Record(state, now, "saga", terminal.Name.ToLowerInvariant(), 0, reason);
     }
+
+    private void RefreshWakeAt(TState state)
+        => state.WakeAt = state.CurrentState == Executing.Name || state.CurrentState == Compensating.Name
+            ? state.Steps.Where(p => p.TimerId is not null).Min(p => p.DueAt)
+            : null;
 
     private bool TryGetCurrent(TState state, string name, int attempt, bool compensation, out StepDefinition<TState> step, out StepProgress progress)
     {

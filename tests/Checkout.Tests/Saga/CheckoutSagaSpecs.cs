@@ -141,34 +141,77 @@ public sealed class When_a_retriable_step_fails_for_good
 public sealed class When_a_compensatable_step_misses_its_deadline
 {
     [Fact]
-    public async Task The_step_in_doubt_and_the_completed_steps_are_compensated_in_reverse_order()
+    public async Task It_is_asked_again_with_the_same_idempotency_key_and_completes_when_an_attempt_answers()
     {
         var payments = new SlowPaymentHandler();
         await using var checkout = await CheckoutFixture.StartAsync(s => s.AddScoped<IStepHandler<ChargePayment, PaymentCharged>>(_ => payments));
         var order = await checkout.SubmitAsync(Scenario.Happy);
 
-        await checkout.WaitForStepAsync(order.OrderId, "ChargePayment", StepStatus.Running);
+        // The first command (or its reply) is lost: the deadline asks again, and the second attempt answers.
+        await checkout.Sagas.WaitAsync(order.OrderId, s => Payment(s) is { Status: StepStatus.Running, Attempt: 1 });
         checkout.Host.Time.Advance(checkout.Settings.Deadline);
+        await checkout.Sagas.WaitAsync(order.OrderId, s => Payment(s) is { Status: StepStatus.WaitingRetry, Attempt: 1 });
+        checkout.Host.Time.Advance(checkout.Settings.Retry.MaxDelay);
+        await checkout.Sagas.WaitAsync(order.OrderId, s => Payment(s) is { Status: StepStatus.Running, Attempt: 2 });
+        payments.Answer.SetResult();
+        var state = await checkout.WaitForStateAsync(order.OrderId, "Completed");
+
+        Assert.Equal(2, payments.Keys.Count);
+        Assert.Single(payments.Keys.Distinct());
+        Assert.Equal(StepContext.CreateIdempotencyKey(order.OrderId, "ChargePayment", isCompensation: false), payments.Keys.First());
+        Assert.Single(state.History, h => h is { Step: "ChargePayment", What: "timed-out", Attempt: 1 });
+        Assert.Single(state.History, h => h is { Step: "ChargePayment", What: "completed" });
+    }
+
+    [Fact]
+    public async Task Once_its_retries_are_spent_the_step_in_doubt_and_the_completed_steps_are_compensated_in_reverse_order()
+    {
+        var payments = new SlowPaymentHandler();
+        await using var checkout = await CheckoutFixture.StartAsync(s => s.AddScoped<IStepHandler<ChargePayment, PaymentCharged>>(_ => payments));
+        var order = await checkout.SubmitAsync(Scenario.Happy);
+
+        var attempts = checkout.Settings.Retry.MaxAttempts;
+        for (var attempt = 1; attempt <= attempts; attempt++)
+        {
+            var current = attempt;
+            await checkout.Sagas.WaitAsync(order.OrderId, s => Payment(s) is { Status: StepStatus.Running } p && p.Attempt == current);
+            checkout.Host.Time.Advance(checkout.Settings.Deadline);
+            if (attempt < attempts)
+            {
+                await checkout.Sagas.WaitAsync(order.OrderId, s => Payment(s) is { Status: StepStatus.WaitingRetry } p && p.Attempt == current);
+                checkout.Host.Time.Advance(checkout.Settings.Retry.MaxDelay);
+            }
+        }
+
         var state = await checkout.WaitForStateAsync(order.OrderId, "Compensated");
 
-        Assert.StartsWith("ChargePayment: no reply within the deadline", state.Reason, StringComparison.Ordinal);
+        Assert.StartsWith($"ChargePayment: no reply within the deadline", state.Reason, StringComparison.Ordinal);
         Assert.Equal(["inventory-reserved", "payment-refunded:33.00", "inventory-released"], checkout.Effects.For(order.OrderId));
+        Assert.Equal(attempts, state.History.Count(h => h is { Step: "ChargePayment", What: "timed-out" }));
+        Assert.Single(payments.Keys.Distinct());
 
-        // The provider answers at last: the late reply changes nothing.
+        // The provider answers at last: the late replies change nothing.
         payments.Answer.SetResult();
-        var late = await checkout.Sagas.WaitAsync(order.OrderId, s => s.History.Any(h => h.What == "ignored-stale-reply"));
+        var late = await checkout.Sagas.WaitAsync(order.OrderId, s => s.History.Count(h => h.What == "ignored-stale-reply") == attempts);
         Assert.Equal("Compensated", late.CurrentState);
     }
 
-    /// <summary>A payment provider that answers only when the test says so.</summary>
+    private static StepProgress Payment(Checkout.Saga.CheckoutState state) => state.Steps.Single(s => s.Name == "ChargePayment");
+
+    /// <summary>A payment provider that answers only when the test says so, and records the idempotency key of each call.</summary>
     private sealed class SlowPaymentHandler : IStepHandler<ChargePayment, PaymentCharged>
     {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _keys = new();
+
         public TaskCompletionSource Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public IReadOnlyCollection<string> Keys => _keys;
 
         public async ValueTask<StepOutcome<PaymentCharged>> HandleAsync(ChargePayment command, StepContext context)
         {
+            _keys.Enqueue(context.IdempotencyKey);
             await Answer.Task;
-            return new PaymentCharged("P-late");
+            return new PaymentCharged("P-" + context.IdempotencyKey);
         }
     }
 }

@@ -44,10 +44,12 @@ public sealed class When_a_deadline_was_set_before_a_restart
 
         // The first process is gone; its deadline lives on as a scheduled outbox row.
         Assert.Equal(1, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where due_at is not null and saga_id = '{order.OrderId}'"));
-        await using var after = await MartenCheckout.StartAsync(schema, time);
-        var state = await after.AdvanceUntilAsync(order.OrderId, s => s.CurrentState == "Compensated", TimeSpan.FromSeconds(40));
+        // The provider stays silent after the restart too: the deadline asks again until the retries are spent, then compensates.
+        await using var after = await MartenCheckout.StartAsync(schema, time, s => s.AddScoped<IStepHandler<ChargePayment, PaymentCharged>, SilentPayments>());
+        var state = await after.AdvanceUntilAsync(order.OrderId, s => s.CurrentState == "Compensated", TimeSpan.FromSeconds(130));
 
         Assert.StartsWith("ChargePayment: no reply within the deadline", state.Reason, StringComparison.Ordinal);
+        Assert.Equal(3, state.History.Count(h => h is { Step: "ChargePayment", What: "timed-out" }));
         Assert.Equal(StepStatus.Compensated, state.Steps.Single(p => p.Name == "ReserveInventory").Status);
     }
 

@@ -1,0 +1,52 @@
+using System.Data.Common;
+using System.Net.Sockets;
+using MassTransit;
+
+namespace Sagas.Faults;
+
+/// <summary>
+/// Tells faults of the infrastructure (a database, a broker or a network that is unavailable for a while) from the
+/// rest. Sagas retries a message that failed with one of them until the outage ends, and never moves it to an error
+/// queue: the message is fine, the infrastructure will be back.
+/// </summary>
+public static class InfrastructureFaults
+{
+    /// <summary>
+    /// Whether <paramref name="exception"/>, or an exception it wraps, is a transient fault of the infrastructure: a
+    /// socket or I/O error, a timeout, an HTTP request that got no answer, a <see cref="DbException"/> that says it is
+    /// transient (Npgsql: connection refused or lost, the server shutting down or starting up, too many connections), or
+    /// a transient MassTransit <see cref="ConnectionException"/> (the broker is unreachable).
+    /// </summary>
+    public static bool IsInfrastructure(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case AggregateException aggregate when aggregate.InnerExceptions.Count > 0:
+                    return aggregate.InnerExceptions.All(IsInfrastructure);
+                case DbException db:
+                    return db.IsTransient || IsUnavailableSqlState(db.SqlState) || db.InnerException is { } inner && IsInfrastructure(inner);
+                case ConnectionException connection:
+                    return connection.IsTransient || connection.InnerException is { } cause && IsInfrastructure(cause);
+                case SocketException or IOException or TimeoutException:
+                    return true;
+                case HttpRequestException http:
+                    return http.StatusCode is null || (int)http.StatusCode >= 500;
+                case var _ when current.GetType().FullName == "MassTransit.MessageReturnedException":
+                    return true; // RabbitMQ returned a message it could not route: its queue is not declared (yet)
+            }
+        }
+
+        return false;
+    }
+
+    // SQLSTATE class 08 (connection exception), 53 (insufficient resources: too many connections, ...), PostgreSQL's
+    // 57P01-57P03 (the server is shutting down, crashed, or is starting up) and 40001/40P01 (a serialization failure or a
+    // deadlock: retrying the transaction is the documented remedy).
+    private static bool IsUnavailableSqlState(string? sqlState)
+        => sqlState is { Length: 5 } state
+            && (state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("53", StringComparison.Ordinal)
+                || state is "57P01" or "57P02" or "57P03" or "40001" or "40P01");
+}
