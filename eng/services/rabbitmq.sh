@@ -2,6 +2,8 @@
 # A private, throwaway RabbitMQ node on 127.0.0.1 for tests, samples and benchmarks.
 #   eng/services/rabbitmq.sh start DIR        prints the AMQP URI (amqp://guest:guest@127.0.0.1:PORT/) once the node is up
 #   eng/services/rabbitmq.sh ctl DIR ARGS...  runs rabbitmqctl against that node (for example: ctl DIR status)
+#   eng/services/rabbitmq.sh restart DIR [--wipe]  stops the node and starts it again on the same AMQP port, with its data
+#                                             (--wipe: empty, as a node that lost its disk); sleeps RESTART_DOWNTIME s between
 #   eng/services/rabbitmq.sh stop DIR
 # Installs RabbitMQ (3.10 on Debian 12) from Debian when it is missing, without starting the system service. The node
 # runs as the calling user with everything in DIR (HOME with the Erlang cookie, Mnesia, logs, config, PID file) and
@@ -10,7 +12,7 @@
 # epmd take ports the kernel picks; everything binds 127.0.0.1 and no plugin is enabled (no management port).
 # guest/guest is allowed because clients connect over loopback. Starts in about 10 s (20 s on a busy machine).
 set -euo pipefail
-cmd=${1:?start|ctl|stop}
+cmd=${1:?start|restart|ctl|stop}
 dir=${2:?state directory}
 shift 2
 dir=$(realpath -m "$dir") # HOME and the other paths in DIR/env must not depend on the working directory
@@ -89,10 +91,15 @@ EOF
   echo '[].' >"$dir/enabled_plugins"
 }
 
-# Starts the node on the given AMQP port; fails (leaving nothing running) if it does not come up.
+# Starts the node on the given AMQP port; fails (leaving nothing running) if it does not come up. With "keep" as the
+# second argument the node keeps its data (queues, messages, definitions) from its last run.
 start_node() {
   local amqp=$1
-  rm -rf "$dir/home" "$dir/mnesia" "$dir/log" "$dir/rabbit.pid"
+  if [ "${2:-}" = keep ]; then
+    rm -f "$dir/rabbit.pid"
+  else
+    rm -rf "$dir/home" "$dir/mnesia" "$dir/log" "$dir/rabbit.pid"
+  fi
   mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
   write_env "$amqp" "$(free_port)" "$(free_port)"
   (load_env && exec "$bin/rabbitmq-server" </dev/null >"$dir/server.log" 2>&1) &
@@ -154,6 +161,15 @@ case "$cmd" in
     done
     exit 1
     ;;
+  restart)
+    port=$(cat "$dir/port")
+    stop_node
+    date -u +%Y-%m-%dT%H:%M:%S.%NZ >"$dir/stopped-at" # when the node was down: what it held until then is what a wipe loses
+    if [ "${1:-}" = "--wipe" ]; then rm -rf "$dir/mnesia"; fi
+    sleep "${RESTART_DOWNTIME:-0}"
+    # The Erlang cookie stays (HOME is kept), so rabbitmqctl still talks to the node.
+    start_node "$port" keep || { echo "rabbitmq.sh: RabbitMQ did not restart on port $port" >&2; tail -n 20 "$dir/server.log" >&2; exit 1; }
+    ;;
   ctl)
     load_env
     exec "$bin/rabbitmqctl" "$@"
@@ -162,5 +178,5 @@ case "$cmd" in
     stop_node
     rm -rf "$dir"
     ;;
-  *) echo "usage: $0 start|stop DIR  |  $0 ctl DIR ARGS..." >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop DIR  |  $0 restart DIR [--wipe]  |  $0 ctl DIR ARGS..." >&2; exit 2 ;;
 esac

@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using Checkout.EndToEnd.Tests.Harness;
 using Checkout.Simulation;
+using Npgsql;
+using Sagas.Testing;
 
 namespace Checkout.EndToEnd.Tests;
 
@@ -92,6 +94,40 @@ public sealed class CheckoutTopologyTests
         var pastPivot = orders.Count(o => OrderScenarios.ScenarioOf(o) is Scenario.Happy or Scenario.FlakyCrm or Scenario.CrmDown);
         Assert.Equal(pastPivot, Directory.GetFiles(Path.Combine(topology.Output, "invoices"), "*.pdf").Length);
         Assert.Equal(pastPivot, Directory.GetFiles(Path.Combine(topology.Output, "mail"), "*.eml").Length);
+    }
+
+    [Fact]
+    public async Task While_PostgreSQL_is_unreachable_the_API_answers_503_with_Retry_After_and_takes_the_order_once_it_is_back()
+    {
+        var postgres = new NpgsqlConnectionStringBuilder(await CheckoutTopology.FreshDatabaseAsync("api503"));
+        await using var proxy = new TcpProxy(postgres.Port);
+        postgres.Host = "127.0.0.1";
+        postgres.Port = proxy.Port;
+        postgres.Timeout = 3;
+        await using var api = new ServiceProcess("Checkout.Api", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = postgres.ConnectionString,
+            ["ConnectionStrings__RabbitMq"] = CheckoutTopology.Broker.ToString(),
+        });
+        await api.StartAsync();
+        using var http = new HttpClient { BaseAddress = api.Address, Timeout = TimeSpan.FromSeconds(30) };
+        var order = OrderScenarios.Create(Scenario.Happy, 1);
+
+        proxy.Cut();
+        using var unavailable = await http.PostAsJsonAsync("/orders", order);
+        using var reading = await http.GetAsync($"/orders/{order.OrderId}");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unavailable.StatusCode);
+        Assert.Equal("application/problem+json", unavailable.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TimeSpan.FromSeconds(5), unavailable.Headers.RetryAfter?.Delta);
+        var problem = await unavailable.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(503, problem.GetProperty("status").GetInt32());
+        Assert.Contains("Send the request again", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, reading.StatusCode);
+
+        proxy.Restore();
+        using var accepted = await http.PostAsJsonAsync("/orders", order);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
     }
 
     private static void AssertOutcome(Contracts.OrderSubmitted order, JsonElement saga)

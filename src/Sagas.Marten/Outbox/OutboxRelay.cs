@@ -190,16 +190,27 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
         }
 
         var listening = ListenAsync(stoppingToken);
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             var delivered = 0;
             try
             {
                 delivered = await RelayBatchAsync(stoppingToken).ConfigureAwait(false);
+                failures = 0;
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 LogRelayFailed(_logger, ex);
+                try
+                {
+                    // The database or the broker is down: back off (up to 5 s) rather than spin on the wake-ups meanwhile.
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * Math.Pow(2, failures++))), _time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
             }
 
             if (delivered > 0)

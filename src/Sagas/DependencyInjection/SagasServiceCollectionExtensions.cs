@@ -56,6 +56,7 @@ public static class SagasServiceCollectionExtensions
         services.TryAddSingleton<IOutboxMonitor>(sp => sp.GetRequiredService<InMemoryMessageStore>());
         services.TryAddSingleton(typeof(ISagaStore<>), typeof(InMemorySagaStore<>));
         services.TryAddSingleton<IOutboxDispatcher, InMemoryOutboxDispatcher>();
+        services.TryAddSingleton<InboxGate>();
         services.TryAddSingleton<IOutboxPublisher, OutboxPublisher>();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<DeadLetterObserver>();

@@ -10,7 +10,8 @@ namespace Sagas.Inbox;
 
 /// <summary>
 /// Runs every consumer and saga of a Sagas bus inside a <see cref="MessageTransaction"/>: a message whose
-/// CloudEvents <c>source</c> + <c>id</c> the endpoint's inbox already holds is acknowledged with no effect;
+/// CloudEvents <c>source</c> + <c>id</c> the endpoint's inbox already holds (looked up for every delivery, after any copy
+/// of it this process is handling has finished: <see cref="InboxGate"/>) is acknowledged with no effect;
 /// otherwise what the handler publishes or sends is captured, committed with the inbox record (and, for a
 /// saga, with its state) and only then handed to the <see cref="IOutboxDispatcher"/>.
 /// </summary>
@@ -22,6 +23,7 @@ namespace Sagas.Inbox;
 internal sealed partial class InboxOutboxFilter<TMessage>(
     IMessageStore store,
     IOutboxDispatcher dispatcher,
+    InboxGate gate,
     IServiceProvider services,
     ILogger<InboxOutboxFilter<TMessage>> logger) : IFilter<ConsumeContext<TMessage>>
     where TMessage : class
@@ -36,6 +38,7 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
             context.Headers.Get<string>(CloudEventHeaders.Type),
             transaction.InboxKey.Id,
             context.CorrelationId);
+        using var copy = await gate.EnterAsync(transaction.InboxKey, context.CancellationToken).ConfigureAwait(false);
         if (await store.IsDuplicateAsync(transaction, context.CancellationToken).ConfigureAwait(false))
         {
             await RedeliverAsync(context, transaction).ConfigureAwait(false);
@@ -64,6 +67,9 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
         }
     }
 
+    /// <summary>The consumer type a duplicate is reported consumed by.</summary>
+    internal const string DuplicateConsumer = "sagas-inbox-duplicate";
+
     public void Probe(ProbeContext context) => context.CreateFilterScope("sagasInboxOutbox");
 
     internal static InboxKey InboxKeyOf(ConsumeContext context)
@@ -78,6 +84,9 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
 
     private async Task RedeliverAsync(ConsumeContext<TMessage> context, MessageTransaction transaction)
     {
+        // Consumed, with no effect: without this MassTransit takes a message no consumer ran for an unknown one and moves it
+        // to the endpoint's _skipped queue.
+        await context.NotifyConsumed(context, TimeSpan.Zero, DuplicateConsumer).ConfigureAwait(false);
         SagasDiagnostics.InboxDuplicates.Add(1);
         LogDuplicate(logger, transaction.InboxKey.Id, transaction.InboxKey.Source, transaction.InboxKey.Endpoint);
         var pending = await store.PendingAsync(transaction, context.CancellationToken).ConfigureAwait(false);

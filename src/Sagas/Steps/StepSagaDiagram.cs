@@ -43,7 +43,7 @@ public static class StepSagaDiagram
             Line($"    {step.Name} --> {(undoBefore is null ? "Rejected" : "Undo" + undoBefore)}: failed");
             if (step.Kind == StepKind.Compensatable)
             {
-                Line($"    {step.Name} --> Undo{step.Name}: deadline missed (in doubt)");
+                Line($"    {step.Name} --> Undo{step.Name}: no reply after its retries (in doubt)");
             }
             else
             {

@@ -36,6 +36,12 @@ public sealed class CheckoutTopology : IAsyncDisposable
         Http = new HttpClient { BaseAddress = Api.Address, Timeout = TimeSpan.FromSeconds(30) };
     }
 
+    /// <summary>The virtual host of these tests on the private RabbitMQ node eng/test.sh starts.</summary>
+    public static Uri Broker => new(
+        new Uri(Environment.GetEnvironmentVariable("SAGAS_TEST_RABBITMQ")
+            ?? throw new InvalidOperationException("SAGAS_TEST_RABBITMQ is not set: run the tests through eng/test.sh, which starts a private RabbitMQ node (and creates the checkout-e2e virtual host).")),
+        VirtualHost);
+
     public ServiceProcess Functions { get; }
 
     public ServiceProcess Worker { get; private set; }
@@ -50,9 +56,7 @@ public sealed class CheckoutTopology : IAsyncDisposable
     public static async Task<CheckoutTopology> StartAsync(string name)
     {
         var postgres = await FreshDatabaseAsync(name);
-        var rabbit = Environment.GetEnvironmentVariable("SAGAS_TEST_RABBITMQ")
-            ?? throw new InvalidOperationException("SAGAS_TEST_RABBITMQ is not set: run the tests through eng/test.sh, which starts a private RabbitMQ node (and creates the checkout-e2e virtual host).");
-        var broker = new Uri(new Uri(rabbit), VirtualHost);
+        var broker = Broker;
         await PurgeAsync(broker);
         var output = Directory.CreateTempSubdirectory("checkout-e2e-").FullName;
         var environment = new Dictionary<string, string>
@@ -130,7 +134,8 @@ public sealed class CheckoutTopology : IAsyncDisposable
         }
     }
 
-    private static async Task<string> FreshDatabaseAsync(string name)
+    /// <summary>A new, empty database for <paramref name="name"/>; returns its connection string.</summary>
+    public static async Task<string> FreshDatabaseAsync(string name)
     {
         var database = "e2e_" + new string([.. name.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit)])[..Math.Min(40, name.Length)];
         await using (var connection = new NpgsqlConnection(PostgresDatabase.ConnectionString))

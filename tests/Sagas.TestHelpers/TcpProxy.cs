@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Sagas.RabbitMq.Tests.Harness;
+namespace Sagas.Testing;
 
 /// <summary>
-/// A TCP proxy between the application and the broker, so a test can cut the connection (as a network failure or a
-/// broker restart would) and let it come back, without touching the broker the other tests use.
+/// A TCP proxy between the application and a server (the broker, PostgreSQL), so a test can cut the connection (as a
+/// network failure or a server restart would) and let it come back, without touching the server the other tests use.
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {

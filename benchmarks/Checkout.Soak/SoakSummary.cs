@@ -1,0 +1,60 @@
+using System.Text.Json;
+
+namespace Checkout.Soak;
+
+/// <summary>What a soak did and found, as printed and written to <c>--json</c>.</summary>
+internal sealed record SoakSummary(
+    int Orders,
+    int Replicas,
+    int InFlight,
+    int PostedTwice,
+    double WallSeconds,
+    double OrdersPerSecond,
+    double P50Ms,
+    double P99Ms,
+    IReadOnlyList<FaultRecord> Faults,
+    IReadOnlyDictionary<string, int> Expected,
+    IReadOnlyDictionary<string, int> Actual,
+    int LostInWipe,
+    int Invoices,
+    int Emails,
+    long Answers503,
+    long Answers5xx,
+    long RequestsWithoutAnswer,
+    IReadOnlyDictionary<string, long> ErrorQueues,
+    int Passed,
+    int Failed,
+    IReadOnlyList<Check> Checks)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static SoakSummary From(SoakOptions options, IReadOnlyList<OrderRun> runs, FaultInjector injector, OrderClient client, Verdict verdict, TimeSpan wall)
+    {
+        var latencies = runs.Where(r => r.LatencyMs is not null).Select(r => r.LatencyMs!.Value).Order().ToList();
+        return new SoakSummary(
+            options.Orders,
+            options.Replicas,
+            options.InFlight,
+            runs.Count(r => r.PostTwice),
+            Math.Round(wall.TotalSeconds, 1),
+            Math.Round(options.Orders / wall.TotalSeconds, 1),
+            Percentile(latencies, 0.50),
+            Percentile(latencies, 0.99),
+            injector.Done,
+            runs.GroupBy(r => r.Expected).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count()),
+            runs.Where(r => r.IsTerminal).GroupBy(r => r.State!).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count()),
+            verdict.LostInWipe,
+            verdict.Invoices,
+            verdict.Emails,
+            client.Unavailable,
+            client.ServerErrors,
+            client.ConnectionErrors,
+            verdict.ErrorQueues,
+            verdict.Checks.Count(c => c.Passed),
+            verdict.Checks.Count(c => !c.Passed),
+            verdict.Checks);
+    }
+
+    private static double Percentile(List<double> sorted, double p)
+        => sorted.Count == 0 ? 0 : Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)]);
+}

@@ -1,0 +1,66 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sagas.Contracts;
+using Sagas.Outbox;
+using Sagas.RabbitMq.Tests.Harness;
+using Sagas.Testing;
+
+namespace Sagas.RabbitMq.Tests.Transport;
+
+[CloudEventContract("com.example.tests.parcel-scanned", 1)]
+public sealed record ParcelScanned(Guid ParcelId);
+
+public sealed class When_a_message_has_no_queue_to_go_to_yet
+{
+    [Fact]
+    public async Task It_stays_in_the_outbox_until_a_queue_is_bound_then_it_is_delivered()
+    {
+        var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_message_has_no_queue_to_go_to_yet));
+        const string exchange = "com.example.tests.parcel-scanned.v1";
+        var queue = "parcel-scans-" + Guid.NewGuid().ToString("N")[..8];
+        await using var connection = await Broker.ConnectAsync();
+        await using (var cleanup = await connection.CreateChannelAsync())
+        {
+            await cleanup.ExchangeDeleteAsync(exchange); // no binding left by an earlier run
+        }
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSagas(sagas => sagas
+            .AddContracts(c => c.Add<ParcelScanned>())
+            .UseMarten(o =>
+            {
+                o.ConnectionString = PostgresDatabase.ConnectionString;
+                o.SchemaName = schema;
+                o.RelayTakeoverDelay = TimeSpan.FromMilliseconds(100);
+                o.RelayPollInterval = TimeSpan.FromMilliseconds(200);
+            })
+            .UseRabbitMq(o => o.ConnectionString = Broker.Address.ToString()));
+        using var host = builder.Build();
+        await host.StartAsync();
+        var parcel = new ParcelScanned(Guid.NewGuid());
+
+        Assert.True(await host.Services.GetRequiredService<IOutboxPublisher>().PublishAsync(parcel, parcel.ParcelId.ToString()));
+
+        // The exchange exists (the send declared it) but nothing is bound to it: the broker returns the message, the send
+        // fails and the row stays; without mandatory routing it would be dropped and the row deleted at once.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(1, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox"));
+
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: true);
+        await channel.QueueBindAsync(queue, exchange, string.Empty);
+        var delivered = await Broker.GetAsync(connection, queue, TimeSpan.FromSeconds(60));
+
+        Assert.NotNull(delivered);
+        Assert.Contains(parcel.ParcelId.ToString(), System.Text.Encoding.UTF8.GetString(delivered.Body.Span), StringComparison.Ordinal);
+        for (var i = 0; i < 100 && await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox") > 0; i++)
+        {
+            await Task.Delay(100); // the relay deletes the row it delivered
+        }
+
+        Assert.Equal(0, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox"));
+        await host.StopAsync();
+    }
+}
