@@ -32,8 +32,9 @@ public sealed record StepCompleted(Guid SagaId, string Step, int Attempt, bool C
 /// <param name="Permanent">True for a business failure, false for a transient fault.</param>
 /// <param name="Unavailable">True when the step's host, not its handler, failed: the attempt did not reach an answer.</param>
 /// <param name="RetryAfterMs">When known, how long the host will refuse calls (an open circuit's remaining break), in milliseconds: the next attempt waits at least that long.</param>
+/// <param name="OutageBudgetMs">When the executor sets it (the outage budget of the route it called), how long in all the saga keeps retrying while the host stays unavailable, in milliseconds; otherwise the step's own budget applies.</param>
 [CloudEventContract("dev.sagas.step.failed", 1)]
-public sealed record StepFailed(Guid SagaId, string Step, int Attempt, bool Compensation, string Reason, bool Permanent, bool Unavailable = false, long? RetryAfterMs = null);
+public sealed record StepFailed(Guid SagaId, string Step, int Attempt, bool Compensation, string Reason, bool Permanent, bool Unavailable = false, long? RetryAfterMs = null, long? OutageBudgetMs = null);
 
 /// <summary>Validates <see cref="StepCompleted"/>.</summary>
 public sealed class StepCompletedValidator : AbstractValidator<StepCompleted>
@@ -59,6 +60,7 @@ public sealed class StepFailedValidator : AbstractValidator<StepFailed>
         RuleFor(x => x.Reason).NotEmpty();
         RuleFor(x => x.Permanent).Equal(false).When(x => x.Unavailable).WithMessage("A failure cannot be both permanent and unavailable.");
         RuleFor(x => x.RetryAfterMs).GreaterThanOrEqualTo(0);
+        RuleFor(x => x.OutageBudgetMs).GreaterThanOrEqualTo(0);
     }
 }
 

@@ -56,13 +56,13 @@ internal sealed partial class StepGateway(
         {
             // Not a failed attempt: the next one waits until the circuit half-opens.
             LogCircuitOpen(logger, step.Step, route.Http!, ex.RetryAfter?.TotalMilliseconds);
-            return Unavailable(step, ex, ex.RetryAfter);
+            return Unavailable(step, route, ex, ex.RetryAfter);
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or TransientStepCallException)
         {
             // The function's host could not be reached, did not answer in time or answered 5xx: infrastructure, not the handler.
             LogCallFailed(logger, ex, step.Step, route.Http!);
-            return Unavailable(step, ex, retryAfter: null);
+            return Unavailable(step, route, ex, retryAfter: null);
         }
         catch (CloudEventRejectedException ex)
         {
@@ -73,8 +73,10 @@ internal sealed partial class StepGateway(
 
     public void Dispose() => _http.Dispose();
 
-    private static StepFailed Unavailable(StepContext step, Exception exception, TimeSpan? retryAfter)
-        => new(step.SagaId, step.Step, step.Attempt, step.IsCompensation, $"{exception.GetType().Name}: {exception.Message}", Permanent: false, Unavailable: true, RetryAfterMs: retryAfter is { } after ? (long)Math.Ceiling(after.TotalMilliseconds) : null);
+    private static StepFailed Unavailable(StepContext step, StepRoute route, Exception exception, TimeSpan? retryAfter)
+        => new(step.SagaId, step.Step, step.Attempt, step.IsCompensation, $"{exception.GetType().Name}: {exception.Message}", Permanent: false, Unavailable: true, Milliseconds(retryAfter), Milliseconds(route.OutageBudget));
+
+    private static long? Milliseconds(TimeSpan? value) => value is { } span ? (long)Math.Ceiling(span.TotalMilliseconds) : null;
 
     private async Task<CloudEvent> CallAsync(CloudEvent command, StepRoute route, CancellationToken cancellationToken)
     {

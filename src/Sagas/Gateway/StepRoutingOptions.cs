@@ -48,6 +48,13 @@ public sealed class StepRoute
     /// </summary>
     public TimeSpan? HedgingDelay { get; set; }
 
+    /// <summary>
+    /// How long in all a step routed here keeps being retried while this function is unavailable (refused, timed out,
+    /// 5xx, circuit open), overriding the step's <see cref="Steps.StepOptions.OutageBudget"/>; such attempts spend none of the
+    /// step's retry budget. Default: the step's.
+    /// </summary>
+    public TimeSpan? OutageBudget { get; set; }
+
     /// <summary>Shared secret for the <c>X-Sagas-Signature</c> HMAC header, when the function requires signed requests.</summary>
     public string? SignatureSecret { get; set; }
 
@@ -63,9 +70,9 @@ public sealed class StepRoute
             throw new InvalidOperationException($"StepRoutingOptions.Routes[\"{type}\"].Http must be an absolute URI.");
         }
 
-        if (AttemptTimeout <= TimeSpan.Zero || MaxRetries < 0 || RetryDelay < TimeSpan.Zero || BreakerFailureRatio is <= 0 or > 1 || BreakDuration < TimeSpan.FromMilliseconds(500))
+        if (AttemptTimeout <= TimeSpan.Zero || MaxRetries < 0 || RetryDelay < TimeSpan.Zero || BreakerFailureRatio is <= 0 or > 1 || BreakDuration < TimeSpan.FromMilliseconds(500) || OutageBudget < TimeSpan.Zero)
         {
-            throw new InvalidOperationException($"StepRoutingOptions.Routes[\"{type}\"]: AttemptTimeout must be positive, MaxRetries and RetryDelay not negative, BreakerFailureRatio in (0, 1], BreakDuration at least 500 ms.");
+            throw new InvalidOperationException($"StepRoutingOptions.Routes[\"{type}\"]: AttemptTimeout must be positive, MaxRetries, RetryDelay and OutageBudget not negative, BreakerFailureRatio in (0, 1], BreakDuration at least 500 ms.");
         }
     }
 }

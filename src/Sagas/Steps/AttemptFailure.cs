@@ -7,7 +7,8 @@ namespace Sagas.Steps;
 /// <param name="InDoubt">No answer came: the step may have happened (a missed deadline, an unanswered call).</param>
 /// <param name="IsUnavailable">The step's host failed, not its handler: retried within the outage budget, not counted as an attempt.</param>
 /// <param name="RetryAfter">The earliest the host takes a next attempt (an open circuit's remaining break), when known.</param>
-internal readonly record struct AttemptFailure(bool Compensation, string Reason, bool Permanent, bool InDoubt, bool IsUnavailable, TimeSpan? RetryAfter)
+/// <param name="OutageBudget">The outage budget the executor's route sets, overriding the step's; <see langword="null"/> for the step's.</param>
+internal readonly record struct AttemptFailure(bool Compensation, string Reason, bool Permanent, bool InDoubt, bool IsUnavailable, TimeSpan? RetryAfter, TimeSpan? OutageBudget = null)
 {
     /// <summary>The handler answered: a business failure (<paramref name="permanent"/>) or a transient one.</summary>
     public static AttemptFailure Answered(bool compensation, string reason, bool permanent)
@@ -18,6 +19,6 @@ internal readonly record struct AttemptFailure(bool Compensation, string Reason,
         => new(compensation, reason, Permanent: false, InDoubt: true, IsUnavailable: false, RetryAfter: null);
 
     /// <summary>The step's host could not be reached, timed out, answered 5xx or has an open circuit.</summary>
-    public static AttemptFailure Unavailable(bool compensation, string reason, TimeSpan? retryAfter)
-        => new(compensation, reason, Permanent: false, InDoubt: true, IsUnavailable: true, RetryAfter: retryAfter);
+    public static AttemptFailure Unavailable(bool compensation, string reason, TimeSpan? retryAfter, TimeSpan? outageBudget)
+        => new(compensation, reason, Permanent: false, InDoubt: true, IsUnavailable: true, RetryAfter: retryAfter, OutageBudget: outageBudget);
 }

@@ -188,7 +188,7 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
         };
         Record(state, Now(context), step.Name, what, reply.Attempt, reply.Reason);
         var failure = reply.Unavailable && !reply.Permanent
-            ? AttemptFailure.Unavailable(reply.Compensation, reply.Reason, reply.RetryAfterMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null)
+            ? AttemptFailure.Unavailable(reply.Compensation, reply.Reason, Milliseconds(reply.RetryAfterMs), Milliseconds(reply.OutageBudgetMs))
             : AttemptFailure.Answered(reply.Compensation, reply.Reason, reply.Permanent);
         await HandleFailureAsync(context, step, progress, failure).ConfigureAwait(false);
     }
@@ -268,17 +268,18 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
             // The host, not the handler, failed: wait the outage out within the step's time budget, spending no attempt.
             progress.OutageSince ??= now;
             var outage = now - progress.OutageSince.Value;
-            if (outage < step.Options.OutageBudget)
+            var budget = failure.OutageBudget ?? step.Options.OutageBudget;
+            if (outage < budget)
             {
                 progress.OutageAttempts++;
                 var backoff = retry.DelayBefore(progress.OutageAttempts + 1, state.CorrelationId);
                 var delay = failure.RetryAfter is { } after && after > backoff ? after : backoff;
-                ScheduleRetry(context, step, progress, compensation, delay, $"host unavailable for {outage.TotalSeconds:0.#} s of the outage budget of {step.Options.OutageBudget.TotalSeconds:0.#} s (not counted against the {Describe(retry.MaxAttempts)} attempt(s)); next attempt in {delay.TotalMilliseconds:0} ms");
+                ScheduleRetry(context, step, progress, compensation, delay, $"host unavailable for {outage.TotalSeconds:0.#} s of the outage budget of {budget.TotalSeconds:0.#} s (not counted against the {Describe(retry.MaxAttempts)} attempt(s)); next attempt in {delay.TotalMilliseconds:0} ms");
                 return;
             }
 
             budgetSpent = true;
-            reason = $"its host was unavailable for {outage.TotalSeconds:0.#} s, past the outage budget of {step.Options.OutageBudget.TotalSeconds:0.#} s: {reason}";
+            reason = $"its host was unavailable for {outage.TotalSeconds:0.#} s, past the outage budget of {budget.TotalSeconds:0.#} s: {reason}";
         }
         else
         {
@@ -329,6 +330,8 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
         progress.TimerId = Schedule(context, step, progress, compensation, StepTimerElapsed.Retry, delay);
         Record(context.Saga, Now(context), step.Name, "retry-scheduled", progress.Attempt, detail);
     }
+
+    private static TimeSpan? Milliseconds(long? ms) => ms is { } value ? TimeSpan.FromMilliseconds(value) : null;
 
     private static string Describe(int attempts) => attempts == int.MaxValue ? "unlimited" : attempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

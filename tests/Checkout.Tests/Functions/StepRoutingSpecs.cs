@@ -70,3 +70,81 @@ public sealed class When_a_step_is_served_by_a_nodejs_function
         Assert.DoesNotContain("crm-updated", checkout.Effects.For(order.OrderId));
     }
 }
+
+public sealed class When_the_function_host_is_unreachable
+{
+    private static readonly Uri Nowhere = new($"http://127.0.0.1:{ClosedPort()}/steps");
+
+    [Fact]
+    public async Task Refused_calls_spend_no_attempt_and_the_routes_outage_budget_bounds_them()
+    {
+        await using var checkout = await CheckoutFixture.StartAsync(s => s.Configure<StepRoutingOptions>(o =>
+            o.Routes["com.example.checkout.update-crm.v1"] = new StepRoute { Http = Nowhere, MaxRetries = 0, OutageBudget = TimeSpan.FromSeconds(40) }));
+        var order = await checkout.SubmitAsync(Scenario.Happy);
+
+        // Five refused calls: more than the three attempts of the step's retry budget, and still retrying.
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            var current = attempt;
+            var waiting = await checkout.Sagas.WaitAsync(order.OrderId, s => Crm(s) is { Status: StepStatus.WaitingRetry } p && p.Attempt == current);
+            checkout.Host.Time.Advance(Crm(waiting).DueAt!.Value - checkout.Host.Time.GetUtcNow());
+        }
+
+        var state = await checkout.Sagas.WaitAsync(order.OrderId, s => Crm(s).Attempt == 6);
+        Assert.Equal("Executing", state.CurrentState);
+        var refused = state.History.Where(h => h is { Step: "UpdateCrm", What: "unavailable" }).ToList();
+        Assert.True(refused.Count >= 5, string.Join(Environment.NewLine, state.History));
+        Assert.All(refused, h => Assert.StartsWith("HttpRequestException", h.Detail, StringComparison.Ordinal));
+
+        // Past the route's 40 s (not the step's 10 min), the step fails and the saga parks, naming the outage.
+        for (var i = 0; i < 20 && checkout.Sagas.Latest(order.OrderId)!.CurrentState == "Executing"; i++)
+        {
+            var latest = await checkout.Sagas.WaitAsync(order.OrderId, s => s.CurrentState != "Executing" || Crm(s).Status == StepStatus.WaitingRetry);
+            if (latest.CurrentState == "Executing")
+            {
+                checkout.Host.Time.Advance(Crm(latest).DueAt!.Value - checkout.Host.Time.GetUtcNow());
+                await checkout.Sagas.WaitAsync(order.OrderId, s => s.CurrentState != "Executing" || Crm(s).Attempt > Crm(latest).Attempt);
+            }
+        }
+
+        var faulted = await checkout.WaitForStateAsync(order.OrderId, "Faulted");
+        Assert.Contains("past the outage budget of 40 s", faulted.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_open_circuit_makes_the_next_attempt_wait_until_it_half_opens()
+    {
+        await using var checkout = await CheckoutFixture.StartAsync(s => s.Configure<StepRoutingOptions>(o =>
+            o.Routes["com.example.checkout.update-crm.v1"] = new StepRoute { Http = Nowhere, MaxRetries = 0, BreakDuration = TimeSpan.FromSeconds(20) }));
+        // Ten refused calls open the circuit; the calls after it are not made, and their retries wait for the break.
+        var states = new List<Checkout.Saga.CheckoutState>();
+        foreach (var batch in new[] { 10, 4 })
+        {
+            var orders = Enumerable.Range(states.Count, batch).Select(i => OrderScenarios.Create(Scenario.Happy, i)).ToList();
+            foreach (var order in orders)
+            {
+                await checkout.Host.Bus.Publish(order);
+            }
+
+            foreach (var order in orders)
+            {
+                states.Add(await checkout.Sagas.WaitAsync(order.OrderId, s => Crm(s).Status == StepStatus.WaitingRetry));
+            }
+        }
+
+        var now = checkout.Host.Time.GetUtcNow();
+        var broken = states.Skip(10).Where(s => s.History.Any(h => h is { Step: "UpdateCrm", What: "unavailable" } && h.Detail!.StartsWith("BrokenCircuitException", StringComparison.Ordinal))).ToList();
+        Assert.Equal(4, broken.Count);
+        Assert.All(broken, s => Assert.True(Crm(s).DueAt >= now + TimeSpan.FromSeconds(19), $"retry due at {Crm(s).DueAt}, the circuit half-opens at {now + TimeSpan.FromSeconds(20)}"));
+        Assert.All(states, s => Assert.Equal("Executing", s.CurrentState));
+    }
+
+    private static StepProgress Crm(Checkout.Saga.CheckoutState state) => state.Steps.Single(s => s.Name == "UpdateCrm");
+
+    private static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port; // nothing listens once the listener is gone
+    }
+}

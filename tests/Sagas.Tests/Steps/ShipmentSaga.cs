@@ -96,8 +96,8 @@ public sealed class Shipment(SagaTestHost host, Guid id) : IAsyncDisposable
     public Task FailAsync(string step, int attempt, string reason, bool permanent = false, bool compensation = false)
         => Host.Bus.Publish(new StepFailed(Id, step, attempt, compensation, reason, permanent));
 
-    public Task UnavailableAsync(string step, int attempt, long? retryAfterMs = null, bool compensation = false)
-        => Host.Bus.Publish(new StepFailed(Id, step, attempt, compensation, "HttpRequestException: Connection refused", Permanent: false, Unavailable: true, RetryAfterMs: retryAfterMs));
+    public Task UnavailableAsync(string step, int attempt, long? retryAfterMs = null, bool compensation = false, long? outageBudgetMs = null)
+        => Host.Bus.Publish(new StepFailed(Id, step, attempt, compensation, "HttpRequestException: Connection refused", Permanent: false, Unavailable: true, retryAfterMs, outageBudgetMs));
 
     /// <summary>Waits for the retry of <paramref name="step"/> after <paramref name="attempt"/> to be scheduled, then lets it fire.</summary>
     public async Task<ShipmentState> RetryAsync(string step, int attempt, bool compensation = false)

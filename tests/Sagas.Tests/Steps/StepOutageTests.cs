@@ -90,6 +90,20 @@ public sealed class When_a_steps_host_is_unavailable
     }
 
     [Fact]
+    public async Task The_outage_budget_of_the_route_the_reply_names_overrides_the_steps()
+    {
+        await using var shipment = await Shipment.StartAsync();
+        await shipment.PassReserveAndBookAsync();
+
+        await shipment.UnavailableAsync("NotifyCustomer", 1, retryAfterMs: 20_000, outageBudgetMs: 15_000);
+        await shipment.RetryAsync("NotifyCustomer", 1);
+        await shipment.UnavailableAsync("NotifyCustomer", 2, outageBudgetMs: 15_000);
+        var faulted = await shipment.WaitForStateAsync("Faulted");
+
+        Assert.Contains("unavailable for 20 s, past the outage budget of 15 s", faulted.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_answer_from_the_handler_ends_the_outage_so_a_later_one_gets_a_full_budget()
     {
         await using var shipment = await Shipment.StartAsync();
