@@ -83,7 +83,7 @@ internal sealed class Verdict
 
     private static List<string> Repeated(JsonElement saga)
         => [.. saga.GetProperty("history").EnumerateArray()
-            .Select(e => (Step: e.GetProperty("step").GetString(), What: e.GetProperty("what").GetString()))
+            .Select(e => (Step: e.GetProperty("step").GetString(), What: e.GetProperty("kind").GetString()))
             .Where(e => e.Step != "saga" && e.What is "completed" or "compensated")
             .GroupBy(e => e)
             .Where(g => g.Count() > 1)
@@ -91,7 +91,7 @@ internal sealed class Verdict
 
     private static string LastEntry(OrderRun run)
         => run.Saga?.GetProperty("history").EnumerateArray().LastOrDefault() is { ValueKind: JsonValueKind.Object } last
-            ? $"{last.GetProperty("step").GetString()} {last.GetProperty("what").GetString()} ({last.GetProperty("detail")})"
+            ? $"{last.GetProperty("step").GetString()} {last.GetProperty("kind").GetString()} ({last.GetProperty("reason")})"
             : "none";
 
     private static HashSet<string> Files(string directory, string pattern)

@@ -86,7 +86,7 @@ public sealed class CheckoutTopologyTests
             AssertOutcome(orders[i], saga);
 
             // Nothing done twice: each step completed (and each compensation finished) at most once.
-            var history = saga.GetProperty("history").EnumerateArray().Select(e => (Step: e.GetProperty("step").GetString(), What: e.GetProperty("what").GetString())).ToList();
+            var history = saga.GetProperty("history").EnumerateArray().Select(e => (Step: e.GetProperty("step").GetString(), What: e.GetProperty("kind").GetString())).ToList();
             var repeated = history.Where(e => e.What is "completed" or "compensated").GroupBy(e => e).Where(g => g.Count() > 1).Select(g => $"{g.Key.Step} {g.Key.What} x{g.Count()}").ToList();
             Assert.True(repeated.Count == 0, $"order {orders[i].OrderId}: {string.Join(", ", repeated)}");
         }

@@ -13,6 +13,7 @@ using Sagas.Marten.CrashHost;
 using Sagas.Marten.Outbox;
 using Sagas.Outbox;
 using Sagas.Persistence;
+using Sagas.Steps;
 
 // usage: CrashHost CONNECTION SCHEMA [--submit ORDER_ID] [--crash-at after-commit|after-dispatch] [--wait ORDER_ID]
 // Runs the checkout on PostgreSQL. With --crash-at it kills itself (SIGKILL, no cleanup) at that point of the
@@ -75,8 +76,8 @@ var state = await terminal.Task.WaitAsync(TimeSpan.FromSeconds(60));
 Console.WriteLine(JsonSerializer.Serialize(new
 {
     state = state.CurrentState,
-    completedSteps = state.History.Where(h => h.What == "completed").Select(h => h.Step).ToArray(),
-    staleReplies = state.History.Count(h => h.What == "ignored-stale-reply"),
+    completedSteps = state.History.Where(h => h.Kind == StepHistoryKind.Completed).Select(h => h.Step).ToArray(),
+    staleReplies = state.History.Count(h => h.Kind == StepHistoryKind.IgnoredStaleReply),
     reservationId = state.ReservationId,
     inboxDuplicates = Interlocked.Read(ref duplicates),
 }));

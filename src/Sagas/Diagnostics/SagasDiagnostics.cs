@@ -85,22 +85,22 @@ public static class SagasDiagnostics
             var entry = history[i];
             var sagaTag = new KeyValuePair<string, object?>("saga", saga);
             var stepTag = new KeyValuePair<string, object?>("step", entry.Step);
-            switch (entry.What)
+            switch (entry.Kind)
             {
-                case "requested":
+                case StepHistoryKind.Requested:
                     StepAttempts.Add(1, sagaTag, stepTag);
                     break;
-                case "retry-scheduled":
+                case StepHistoryKind.RetryScheduled:
                     StepRetries.Add(1, sagaTag, stepTag);
                     break;
-                case "compensation-requested":
+                case StepHistoryKind.CompensationRequested:
                     Compensations.Add(1, sagaTag, stepTag);
                     break;
-                case "completed" or "rejected" or "compensated" or "faulted" when entry.Step == "saga":
+                case StepHistoryKind.Completed or StepHistoryKind.Rejected or StepHistoryKind.Compensated or StepHistoryKind.Faulted when entry.Step == StepHistoryEntry.Saga:
                     SagaDuration.Record(
                         (entry.At - state.StartedAt).TotalMilliseconds,
                         sagaTag,
-                        new KeyValuePair<string, object?>("outcome", entry.What));
+                        new KeyValuePair<string, object?>("outcome", StepHistoryKindJsonConverter.NameOf(entry.Kind)));
                     break;
             }
         }

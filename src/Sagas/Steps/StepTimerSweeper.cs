@@ -48,7 +48,7 @@ internal sealed partial class StepTimerSweeper<TState>(
     {
         var cutoff = runtime.TimeProvider.GetUtcNow() - options.SweepGrace;
         var overdue = await store.QueryAsync(s => s.WakeAt != null && s.WakeAt < cutoff, cancellationToken).ConfigureAwait(false);
-        var destination = new Uri($"queue:{endpointNames.Saga<TState>()}");
+        var destination = SagaEndpoint(bus.Address, endpointNames.Saga<TState>());
         var sent = 0;
         foreach (var sagaId in overdue.Take(options.SweepBatchSize))
         {
@@ -66,7 +66,17 @@ internal sealed partial class StepTimerSweeper<TState>(
                 }
 
                 var message = StepTimers.ToOutboxMessage(runtime, timer, timerId, destination, dueAt, causationId: null) with { DueTime = null };
-                await OutboxSender.SendAsync(bus, message, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await OutboxSender.SendAsync(bus, message, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // Unroutable (the endpoint's queue is not back yet) or the broker is down: the next sweep sends it again.
+                    LogResendFailed(logger, ex, timer.Kind, timer.Step, sagaId);
+                    continue;
+                }
+
                 LogTimerResent(logger, timer.Kind, timer.Step, timer.Attempt, sagaId, dueAt);
                 sent++;
             }
@@ -75,8 +85,19 @@ internal sealed partial class StepTimerSweeper<TState>(
         return sent;
     }
 
+    /// <summary>
+    /// The saga endpoint's own address on the bus's host (<c>rabbitmq://host/vhost/checkout-state</c>), where its timers go:
+    /// a send there needs the endpoint's binding, and declares no queue. A <c>queue:</c> address would declare the queue
+    /// with default arguments, and a broker that came back empty would then refuse the endpoint's own declaration (a
+    /// quorum queue, say) for good.
+    /// </summary>
+    internal static Uri SagaEndpoint(Uri busAddress, string endpointName) => new(busAddress, endpointName);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "The {Kind} timer of step {Step} (attempt {Attempt}) of saga {SagaId} was due at {DueAt} and has not arrived: sent again")]
     private static partial void LogTimerResent(ILogger logger, string kind, string step, int attempt, Guid sagaId, DateTimeOffset dueAt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending the overdue {Kind} timer of step {Step} of saga {SagaId} again failed; the next sweep tries again")]
+    private static partial void LogResendFailed(ILogger logger, Exception exception, string kind, string step, Guid sagaId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The sweep for overdue {Saga} timers failed; the next sweep tries again")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception, string saga);

@@ -92,9 +92,9 @@ public sealed class When_the_function_host_is_unreachable
 
         var state = await checkout.Sagas.WaitAsync(order.OrderId, s => Crm(s).Attempt == 6);
         Assert.Equal("Executing", state.CurrentState);
-        var refused = state.History.Where(h => h is { Step: "UpdateCrm", What: "unavailable" }).ToList();
+        var refused = state.History.Where(h => h is { Step: "UpdateCrm", Kind: StepHistoryKind.Unavailable }).ToList();
         Assert.True(refused.Count >= 5, string.Join(Environment.NewLine, state.History));
-        Assert.All(refused, h => Assert.StartsWith("HttpRequestException", h.Detail, StringComparison.Ordinal));
+        Assert.All(refused, h => Assert.StartsWith("HttpRequestException", h.Reason, StringComparison.Ordinal));
 
         // Past the route's 40 s (not the step's 10 min), the step fails and the saga parks, naming the outage.
         for (var i = 0; i < 20 && checkout.Sagas.Latest(order.OrderId)!.CurrentState == "Executing"; i++)
@@ -133,7 +133,7 @@ public sealed class When_the_function_host_is_unreachable
         }
 
         var now = checkout.Host.Time.GetUtcNow();
-        var broken = states.Skip(10).Where(s => s.History.Any(h => h is { Step: "UpdateCrm", What: "unavailable" } && h.Detail!.StartsWith("BrokenCircuitException", StringComparison.Ordinal))).ToList();
+        var broken = states.Skip(10).Where(s => s.History.Any(h => h is { Step: "UpdateCrm", Kind: StepHistoryKind.Unavailable } && h.Reason!.StartsWith("BrokenCircuitException", StringComparison.Ordinal))).ToList();
         Assert.Equal(4, broken.Count);
         Assert.All(broken, s => Assert.True(Crm(s).DueAt >= now + TimeSpan.FromSeconds(19), $"retry due at {Crm(s).DueAt}, the circuit half-opens at {now + TimeSpan.FromSeconds(20)}"));
         Assert.All(states, s => Assert.Equal("Executing", s.CurrentState));

@@ -75,7 +75,7 @@ public sealed class When_the_confirmation_fails
         Assert.Equal(
             ["inventory-reserved", "payment-charged:483.00", "payment-refunded:483.00", "inventory-released"],
             checkout.Effects.For(order.OrderId));
-        var compensations = state.History.Where(h => h is { What: "compensated" } && h.Step != "saga").Select(h => h.Step);
+        var compensations = state.History.Where(h => h is { Kind: StepHistoryKind.Compensated } && h.Step != "saga").Select(h => h.Step);
         Assert.Equal(["ChargePayment", "ReserveInventory"], compensations);
     }
 }
@@ -96,7 +96,7 @@ public sealed class When_a_retriable_step_fails_transiently
         var state = await checkout.WaitForStateAsync(order.OrderId, "Completed");
 
         Assert.Equal(3, Crm(state).Attempt);
-        Assert.Equal(2, state.History.Count(h => h is { Step: "UpdateCrm", What: "retry-scheduled" }));
+        Assert.Equal(2, state.History.Count(h => h is { Step: "UpdateCrm", Kind: StepHistoryKind.RetryScheduled }));
         Assert.Single(checkout.Effects.For(order.OrderId), e => e == "crm-updated");
     }
 
@@ -126,7 +126,7 @@ public sealed class When_a_retriable_step_fails_for_good
         var completed = await checkout.WaitForStateAsync(order.OrderId, "Completed");
 
         Assert.Null(completed.Reason);
-        Assert.Contains(completed.History, h => h is { What: "resumed", Detail: "CRM is back" });
+        Assert.Contains(completed.History, h => h is { Kind: StepHistoryKind.Resumed, Reason: "CRM is back" });
     }
 
     private sealed class SwitchableCrm : IStepHandler<UpdateCrm, Done>
@@ -159,8 +159,8 @@ public sealed class When_a_compensatable_step_misses_its_deadline
         Assert.Equal(2, payments.Keys.Count);
         Assert.Single(payments.Keys.Distinct());
         Assert.Equal(StepContext.CreateIdempotencyKey(order.OrderId, "ChargePayment", isCompensation: false), payments.Keys.First());
-        Assert.Single(state.History, h => h is { Step: "ChargePayment", What: "timed-out", Attempt: 1 });
-        Assert.Single(state.History, h => h is { Step: "ChargePayment", What: "completed" });
+        Assert.Single(state.History, h => h is { Step: "ChargePayment", Kind: StepHistoryKind.TimedOut, Attempt: 1 });
+        Assert.Single(state.History, h => h is { Step: "ChargePayment", Kind: StepHistoryKind.Completed });
     }
 
     [Fact]
@@ -187,12 +187,12 @@ public sealed class When_a_compensatable_step_misses_its_deadline
 
         Assert.StartsWith($"ChargePayment: no reply within the deadline", state.Reason, StringComparison.Ordinal);
         Assert.Equal(["inventory-reserved", "payment-refunded:33.00", "inventory-released"], checkout.Effects.For(order.OrderId));
-        Assert.Equal(attempts, state.History.Count(h => h is { Step: "ChargePayment", What: "timed-out" }));
+        Assert.Equal(attempts, state.History.Count(h => h is { Step: "ChargePayment", Kind: StepHistoryKind.TimedOut }));
         Assert.Single(payments.Keys.Distinct());
 
         // The provider answers at last: the late replies change nothing.
         payments.Answer.SetResult();
-        var late = await checkout.Sagas.WaitAsync(order.OrderId, s => s.History.Count(h => h.What == "ignored-stale-reply") == attempts);
+        var late = await checkout.Sagas.WaitAsync(order.OrderId, s => s.History.Count(h => h.Kind == StepHistoryKind.IgnoredStaleReply) == attempts);
         Assert.Equal("Compensated", late.CurrentState);
     }
 
@@ -235,10 +235,10 @@ public sealed class When_the_same_event_is_delivered_twice
         await checkout.Host.SendRawAsync("checkout-state", submitted);
         var marker = checkout.Host.ToCloudEventJson(new ResumeSaga(order.OrderId, "marker"), id: "resume-2", subject: order.OrderId);
         await checkout.Host.SendRawAsync("checkout-state", marker);
-        var state = await checkout.Sagas.WaitAsync(order.OrderId, s => s.History.Any(h => h.Detail?.StartsWith("marker", StringComparison.Ordinal) == true));
+        var state = await checkout.Sagas.WaitAsync(order.OrderId, s => s.History.Any(h => h.Reason?.StartsWith("marker", StringComparison.Ordinal) == true));
 
-        Assert.Single(state.History, h => h.Detail?.StartsWith("first", StringComparison.Ordinal) == true);
-        Assert.Single(state.History, h => h.What == "started");
+        Assert.Single(state.History, h => h.Reason?.StartsWith("first", StringComparison.Ordinal) == true);
+        Assert.Single(state.History, h => h.Kind == StepHistoryKind.Started);
         Assert.Equal(6, checkout.Effects.For(order.OrderId).Count);
         Assert.Equal("Completed", state.CurrentState);
     }
@@ -262,7 +262,7 @@ public sealed class When_two_events_race_for_one_saga
         {
             var state = await checkout.WaitForStateAsync(order.OrderId, "Completed");
             Assert.All(state.Steps, s => Assert.Equal(StepStatus.Completed, s.Status));
-            Assert.Equal(3, state.History.Count(h => h.What == "completed" && h.Step is "GenerateInvoice" or "SendConfirmation" or "UpdateCrm"));
+            Assert.Equal(3, state.History.Count(h => h.Kind == StepHistoryKind.Completed && h.Step is "GenerateInvoice" or "SendConfirmation" or "UpdateCrm"));
             Assert.NotNull(state.InvoiceNumber);
         }
     }
@@ -367,8 +367,8 @@ public sealed class When_a_compensation_spends_its_budget
 
         Assert.Equal(["inventory-reserved", "payment-charged:483.00", "inventory-released"], checkout.Effects.For(order.OrderId));
         Assert.Equal(1, refunds.Succeeded);
-        Assert.Single(state.History, h => h is { Step: "ConfirmOrder", What: "requested" });
-        Assert.Single(state.History, h => h is { Step: "ChargePayment", What: "requested" });
+        Assert.Single(state.History, h => h is { Step: "ConfirmOrder", Kind: StepHistoryKind.Requested });
+        Assert.Single(state.History, h => h is { Step: "ChargePayment", Kind: StepHistoryKind.Requested });
     }
 
     private sealed class SwitchableRefunds : IStepHandler<RefundPayment, Done>

@@ -21,9 +21,9 @@ public sealed class When_fifty_events_race_for_one_saga_on_postgres
 
         // Each ResumeSaga reaching a Completed saga appends one history line; 50 distinct events race.
         await Task.WhenAll(Enumerable.Range(1, 50).Select(i => checkout.Bus.Publish(new ResumeSaga(order.OrderId, $"race {i}"))));
-        var state = await checkout.Sagas.WaitAsync(order.OrderId, s => s.History.Count(h => h.What == "resume-ignored") == 50, TimeSpan.FromSeconds(30));
+        var state = await checkout.Sagas.WaitAsync(order.OrderId, s => s.History.Count(h => h.Kind == StepHistoryKind.ResumeIgnored) == 50, TimeSpan.FromSeconds(30));
 
-        Assert.Equal(50, state.History.Where(h => h.What == "resume-ignored").Select(h => h.Detail).Distinct().Count());
+        Assert.Equal(50, state.History.Where(h => h.Kind == StepHistoryKind.ResumeIgnored).Select(h => h.Reason).Distinct().Count());
         Assert.Equal("Completed", state.CurrentState);
     }
 }
@@ -49,7 +49,7 @@ public sealed class When_a_deadline_was_set_before_a_restart
         var state = await after.AdvanceUntilAsync(order.OrderId, s => s.CurrentState == "Compensated", TimeSpan.FromSeconds(130));
 
         Assert.StartsWith("ChargePayment: no reply within the deadline", state.Reason, StringComparison.Ordinal);
-        Assert.Equal(3, state.History.Count(h => h is { Step: "ChargePayment", What: "timed-out" }));
+        Assert.Equal(3, state.History.Count(h => h is { Step: "ChargePayment", Kind: StepHistoryKind.TimedOut }));
         Assert.Equal(StepStatus.Compensated, state.Steps.Single(p => p.Name == "ReserveInventory").Status);
     }
 

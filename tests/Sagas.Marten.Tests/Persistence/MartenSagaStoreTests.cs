@@ -5,6 +5,7 @@ using Sagas.Inbox;
 using Sagas.Marten.Tests.Harness;
 using Sagas.Outbox;
 using Sagas.Persistence;
+using Sagas.Steps;
 using Sagas.Testing;
 
 namespace Sagas.Marten.Tests.Persistence;
@@ -81,6 +82,32 @@ public sealed class MartenSagaStoreTests : IAsyncLifetime
         var found = await Store.QueryAsync(s => s.CustomerId == "query-b", default);
 
         Assert.Equal([second], found);
+    }
+
+    [Fact]
+    public async Task A_saga_stored_before_the_history_was_typed_still_loads_and_is_written_back_in_the_new_shape()
+    {
+        // Persistence/Stored/checkout-state-before-typed-history.json: a Compensated checkout as the released code stored it
+        // (history entries with "What" and "Detail"), taken from a soak run's database.
+        var stored = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Persistence", "Stored", "checkout-state-before-typed-history.json"));
+        var id = Guid.Parse("01a2380e-c295-7e48-9d04-27f8abce4ecf");
+        Assert.Equal(1, await PostgresDatabase.ScalarAsync(
+            $"with stored as (insert into {_schema}.mt_doc_checkoutstate (id, data, mt_dotnet_type, mt_version) values ('{id}', '{stored.Replace("'", "''", StringComparison.Ordinal)}'::jsonb, 'Checkout.Saga.CheckoutState', 4) returning 1) select count(*) from stored"));
+
+        var loaded = await Store.LoadAsync(id, default);
+
+        Assert.NotNull(loaded);
+        Assert.Equal("Compensated", loaded.State.CurrentState);
+        Assert.Equal("ChargePayment: card declined", loaded.State.Reason);
+        Assert.Equal(
+            [StepHistoryKind.Started, StepHistoryKind.Requested, StepHistoryKind.Completed, StepHistoryKind.Requested, StepHistoryKind.Failed, StepHistoryKind.CompensationRequested, StepHistoryKind.Compensated, StepHistoryKind.Compensated],
+            loaded.State.History.Select(h => h.Kind));
+        Assert.Contains(loaded.State.History, h => h is { Step: "ChargePayment", Kind: StepHistoryKind.Failed, Attempt: 1, Reason: "card declined" });
+
+        Assert.Equal(CommitResult.Committed, await Store.CommitAsync(id, loaded.State, loaded.Version, Transaction("legacy-1"), default));
+        Assert.Equal(0, await PostgresDatabase.ScalarAsync($"select count(*) from {_schema}.mt_doc_checkoutstate, jsonb_array_elements(data->'History') h where id = '{id}' and h ? 'What'"));
+        Assert.Equal(8, await PostgresDatabase.ScalarAsync($"select count(*) from {_schema}.mt_doc_checkoutstate, jsonb_array_elements(data->'History') h where id = '{id}' and h ? 'Kind'"));
+        Assert.Equal(loaded.State.History, (await Store.LoadAsync(id, default))!.State.History);
     }
 
     private static MessageTransaction Transaction(string eventId, params OutboxMessage[] messages)

@@ -32,8 +32,8 @@ public sealed class When_a_running_sagas_reply_and_timer_are_both_lost_on_postgr
         Assert.Equal(1, await PostgresDatabase.ScalarAsync($"with gone as (delete from {schema}.sagas_outbox where due_at is not null and saga_id = '{order.OrderId}' returning 1) select count(*) from gone"));
         var state = await checkout.AdvanceUntilAsync(order.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(90));
 
-        Assert.Single(state.History, h => h is { Step: "ChargePayment", What: "timed-out", Attempt: 1 });
-        Assert.Single(state.History, h => h is { Step: "ChargePayment", What: "completed", Attempt: 2 });
+        Assert.Single(state.History, h => h is { Step: "ChargePayment", Kind: StepHistoryKind.TimedOut, Attempt: 1 });
+        Assert.Single(state.History, h => h is { Step: "ChargePayment", Kind: StepHistoryKind.Completed, Attempt: 2 });
         Assert.Null(state.WakeAt);
     }
 

@@ -42,11 +42,11 @@ public sealed class When_an_event_is_sent_again_as_a_new_delivery
         await app.Sagas.WaitAsync(order.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(60));
         await SendAsync(channel, "checkout-state", submitted); // the same event again: same source and id, a new delivery
         await SendAsync(channel, "checkout-state", Encode(converter, order, "order-1-again", order.OrderId)); // another event starting it again
-        var state = await app.Sagas.WaitAsync(order.OrderId, s => s.History.Any(h => h.What == "ignored-event"), TimeSpan.FromSeconds(30));
+        var state = await app.Sagas.WaitAsync(order.OrderId, s => s.History.Any(h => h.Kind == StepHistoryKind.IgnoredEvent), TimeSpan.FromSeconds(30));
 
-        Assert.Single(state.History, h => h.What == "started");
-        Assert.Single(state.History, h => h.What == "ignored-event");
-        Assert.Contains("OrderSubmitted is not accepted in state Completed", state.History.Single(h => h.What == "ignored-event").Detail, StringComparison.Ordinal);
+        Assert.Single(state.History, h => h.Kind == StepHistoryKind.Started);
+        Assert.Single(state.History, h => h.Kind == StepHistoryKind.IgnoredEvent);
+        Assert.Contains("OrderSubmitted is not accepted in state Completed", state.History.Single(h => h.Kind == StepHistoryKind.IgnoredEvent).Reason, StringComparison.Ordinal);
         Assert.Equal("Completed", state.CurrentState);
 
         // A step command sent twice runs its handler once; a later command (another attempt) shows the copy was handled.
@@ -54,7 +54,7 @@ public sealed class When_an_event_is_sent_again_as_a_new_delivery
         await SendAsync(channel, "reserve-inventory", command);
         await SendAsync(channel, "reserve-inventory", command);
         await SendAsync(channel, "reserve-inventory", StepCommand(converter, new ReserveInventory(order.OrderId, order.Lines), "reserve-8", order.OrderId, attempt: 8));
-        await app.Sagas.WaitAsync(order.OrderId, s => s.History.Count(h => h is { What: "ignored-stale-reply", Step: "ReserveInventory" }) == 2, TimeSpan.FromSeconds(30));
+        await app.Sagas.WaitAsync(order.OrderId, s => s.History.Count(h => h is { Kind: StepHistoryKind.IgnoredStaleReply, Step: "ReserveInventory" }) == 2, TimeSpan.FromSeconds(30));
 
         Assert.Equal(1, reservations.Calls.GetValueOrDefault(7));
         Assert.Equal(1, reservations.Calls.GetValueOrDefault(8));

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Sagas.Diagnostics;
 using Sagas.Testing;
 using Sagas.Tests.Onboarding;
+using Sagas.Steps;
 
 namespace Sagas.Tests.Diagnostics;
 
@@ -38,7 +39,7 @@ public sealed class When_a_saga_runs
         var duration = Assert.Single(mine, m => m.Instrument == "sagas.saga.duration");
         Assert.Equal("completed", duration.Tags["outcome"]);
         Assert.Equal((saga.EndedAt!.Value - saga.StartedAt).TotalMilliseconds, duration.Value);
-        var requested = saga.History.Count(h => h.What == "requested");
+        var requested = saga.History.Count(h => h.Kind == StepHistoryKind.Requested);
         Assert.Equal(requested, mine.Count(m => m.Instrument == "sagas.step.attempts"));
     }
 

@@ -26,7 +26,7 @@ public sealed class When_a_pivot_misses_its_deadlines
         Assert.Equal("BookCarrier is in doubt after 3 attempt(s): no reply within the deadline of 30 s", faulted.Reason);
         Assert.Equal(["ReserveSlot"], faulted.CompensationLog);
         Assert.Equal(StepStatus.Completed, shipment.Step(faulted, "ReserveSlot").Status);
-        Assert.DoesNotContain(faulted.History, h => h.What == "compensation-requested");
+        Assert.DoesNotContain(faulted.History, h => h.Kind == StepHistoryKind.CompensationRequested);
     }
 
     [Fact]

@@ -22,11 +22,11 @@ public sealed class When_a_steps_host_is_unavailable
         await shipment.CompleteAsync("NotifyCustomer", 6);
         var state = await shipment.WaitForStateAsync("Completed");
 
-        Assert.Equal(5, state.History.Count(h => h is { Step: "NotifyCustomer", What: "unavailable" }));
-        Assert.DoesNotContain(state.History, h => h is { Step: "NotifyCustomer", What: "failed" });
+        Assert.Equal(5, state.History.Count(h => h is { Step: "NotifyCustomer", Kind: StepHistoryKind.Unavailable }));
+        Assert.DoesNotContain(state.History, h => h is { Step: "NotifyCustomer", Kind: StepHistoryKind.Failed });
         Assert.All(
-            state.History.Where(h => h is { Step: "NotifyCustomer", What: "retry-scheduled" }),
-            h => Assert.Contains("not counted against the 3 attempt(s)", h.Detail, StringComparison.Ordinal));
+            state.History.Where(h => h is { Step: "NotifyCustomer", Kind: StepHistoryKind.RetryScheduled }),
+            h => Assert.Contains("not counted against the 3 attempt(s)", h.Reason, StringComparison.Ordinal));
     }
 
     [Fact]

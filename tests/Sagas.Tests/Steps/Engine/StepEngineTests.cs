@@ -1,0 +1,191 @@
+using Sagas.Steps;
+using Sagas.Steps.Engine;
+using Sagas.Tests.Shipping;
+
+namespace Sagas.Tests.Steps.Engine;
+
+/// <summary>
+/// The step engine's decisions as a table: each step kind × each outcome × each budget state, from the saga's state, one
+/// input and the time to the new state and effects. No bus, no store, no clock but the one given.
+/// </summary>
+public sealed class StepEngineTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public enum Outcome
+    {
+        BusinessFailure,
+        TransientFailure,
+        Unavailable,
+        TimedOut,
+    }
+
+    /// <summary>Step, outcome, whether its budget is spent → the state the saga moves to (null: stays), the step's status, the commands sent.</summary>
+    public static TheoryData<string, Outcome, bool, string?, StepStatus, string[]> Table => new()
+    {
+        // The first compensatable step: nothing before it to undo.
+        { "ReserveSlot", Outcome.BusinessFailure, false, "Rejected", StepStatus.Failed, [] },
+        { "ReserveSlot", Outcome.TransientFailure, false, null, StepStatus.WaitingRetry, [] },
+        { "ReserveSlot", Outcome.TransientFailure, true, "Rejected", StepStatus.Failed, [] },
+        { "ReserveSlot", Outcome.Unavailable, false, null, StepStatus.WaitingRetry, [] },
+        { "ReserveSlot", Outcome.Unavailable, true, "Compensating", StepStatus.Compensating, ["ReleaseSlot"] }, // in doubt: undone too
+        { "ReserveSlot", Outcome.TimedOut, false, null, StepStatus.WaitingRetry, [] },
+        { "ReserveSlot", Outcome.TimedOut, true, "Compensating", StepStatus.Compensating, ["ReleaseSlot"] },
+
+        // The pivot, after ReserveSlot completed.
+        { "BookCarrier", Outcome.BusinessFailure, false, "Compensating", StepStatus.Failed, ["ReleaseSlot"] },
+        { "BookCarrier", Outcome.TransientFailure, false, null, StepStatus.WaitingRetry, [] },
+        { "BookCarrier", Outcome.TransientFailure, true, "Compensating", StepStatus.Failed, ["ReleaseSlot"] },
+        { "BookCarrier", Outcome.Unavailable, false, null, StepStatus.WaitingRetry, [] },
+        { "BookCarrier", Outcome.Unavailable, true, "Faulted", StepStatus.Failed, [] }, // in doubt: cannot be undone
+        { "BookCarrier", Outcome.TimedOut, false, null, StepStatus.WaitingRetry, [] },
+        { "BookCarrier", Outcome.TimedOut, true, "Faulted", StepStatus.Failed, [] },
+
+        // A retriable step, after the pivot.
+        { "NotifyCustomer", Outcome.BusinessFailure, false, "Faulted", StepStatus.Failed, [] },
+        { "NotifyCustomer", Outcome.TransientFailure, false, null, StepStatus.WaitingRetry, [] },
+        { "NotifyCustomer", Outcome.TransientFailure, true, "Faulted", StepStatus.Failed, [] },
+        { "NotifyCustomer", Outcome.Unavailable, false, null, StepStatus.WaitingRetry, [] },
+        { "NotifyCustomer", Outcome.Unavailable, true, "Faulted", StepStatus.Failed, [] },
+        { "NotifyCustomer", Outcome.TimedOut, false, null, StepStatus.WaitingRetry, [] },
+        { "NotifyCustomer", Outcome.TimedOut, true, "Faulted", StepStatus.Failed, [] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Table))]
+    public void A_step_attempt_that_fails(string stepName, Outcome outcome, bool budgetSpent, string? target, StepStatus status, string[] commands)
+    {
+        var (engine, state) = Running(stepName);
+        var progress = state.Steps.Single(p => p.Name == stepName);
+        if (budgetSpent)
+        {
+            SpendBudget(progress, outcome);
+        }
+
+        var transition = Fail(engine, state, progress, outcome, compensation: false);
+
+        Assert.Equal(target, transition.TargetState);
+        Assert.Equal(status, progress.Status);
+        Assert.Equal(commands, transition.Commands.Select(c => c.Message.GetType().Name));
+        Assert.Equal(status == StepStatus.WaitingRetry ? 1 : commands.Length, transition.Timers.Count); // a retry, or each command's deadline
+        Assert.Equal(outcome == Outcome.TimedOut ? 0 : 1, transition.CancelledTimers.Count); // a reply withdraws the deadline; a fired one is gone
+        Assert.Equal(target is "Rejected" or "Faulted" or "Completed" or "Compensated" ? null : state.Steps.Where(p => p.TimerId is not null).Min(p => p.DueAt), state.WakeAt);
+    }
+
+    [Theory]
+    [InlineData(Outcome.BusinessFailure, "Faulted", StepStatus.CompensationFailed)]
+    [InlineData(Outcome.TransientFailure, null, StepStatus.CompensationWaitingRetry)]
+    [InlineData(Outcome.Unavailable, null, StepStatus.CompensationWaitingRetry)]
+    [InlineData(Outcome.TimedOut, null, StepStatus.CompensationWaitingRetry)]
+    public void A_compensation_attempt_that_fails_is_retried_without_limit_unless_it_is_refused(Outcome outcome, string? target, StepStatus status)
+    {
+        var (engine, state) = Running("BookCarrier");
+        engine.Failed(state, new StepFailed(state.CorrelationId, "BookCarrier", 1, false, "no carrier", Permanent: true), Now);
+        state.CurrentState = "Compensating"; // as the adapter's transition would have set it
+        var release = state.Steps.Single(p => p.Name == "ReserveSlot");
+        release.Attempt = 1_000; // far past any finite budget
+
+        var transition = Fail(engine, state, release, outcome, compensation: true);
+
+        Assert.Equal(target, transition.TargetState);
+        Assert.Equal(status, release.Status);
+    }
+
+    [Fact]
+    public void The_last_completion_ends_the_saga_and_nothing_is_left_to_wake_it()
+    {
+        var (engine, state) = Running("NotifyCustomer");
+
+        var transition = engine.Completed(state, new StepCompleted(state.CorrelationId, "NotifyCustomer", 1, false), System.Text.Json.JsonSerializerOptions.Default, Now);
+
+        Assert.Equal("Completed", transition.TargetState);
+        Assert.Equal(Now, state.EndedAt);
+        Assert.Null(state.WakeAt);
+        Assert.Equal(StepHistoryKind.Completed, state.History[^1].Kind);
+        Assert.Equal(StepHistoryEntry.Saga, state.History[^1].Step);
+    }
+
+    [Fact]
+    public void A_reply_of_an_attempt_that_is_no_longer_current_changes_nothing_but_the_history()
+    {
+        var (engine, state) = Running("BookCarrier");
+        var before = System.Text.Json.JsonSerializer.Serialize(state.Steps);
+
+        var transition = engine.Completed(state, new StepCompleted(state.CorrelationId, "BookCarrier", 7, false), System.Text.Json.JsonSerializerOptions.Default, Now);
+
+        Assert.Null(transition.TargetState);
+        Assert.Empty(transition.Commands);
+        Assert.Empty(transition.CancelledTimers);
+        Assert.Equal(before, System.Text.Json.JsonSerializer.Serialize(state.Steps));
+        Assert.Equal(StepHistoryKind.IgnoredStaleReply, state.History[^1].Kind);
+    }
+
+    [Fact]
+    public void A_resume_of_a_faulted_saga_runs_the_failed_step_again_with_a_new_budget()
+    {
+        var (engine, state) = Running("NotifyCustomer");
+        var progress = state.Steps.Single(p => p.Name == "NotifyCustomer");
+        engine.Failed(state, new StepFailed(state.CorrelationId, "NotifyCustomer", 1, false, "mailbox gone", Permanent: true), Now);
+        state.CurrentState = "Faulted";
+
+        var transition = engine.Resume(state, new ResumeSaga(state.CorrelationId, "mailbox back"), Now);
+
+        Assert.Equal("Executing", transition.TargetState);
+        Assert.Equal(["NotifyCustomer"], transition.Commands.Select(c => c.Message.GetType().Name));
+        Assert.Equal(2, progress.BudgetStart);
+        Assert.Equal(StepStatus.Running, progress.Status);
+        Assert.Null(state.Reason);
+    }
+
+    [Fact]
+    public void A_resume_of_a_saga_that_is_not_faulted_is_only_recorded()
+    {
+        var (engine, state) = Running("BookCarrier");
+
+        var transition = engine.Resume(state, new ResumeSaga(state.CorrelationId, "by mistake"), Now);
+
+        Assert.Null(transition.TargetState);
+        Assert.Empty(transition.Commands);
+        Assert.Equal(StepHistoryKind.ResumeIgnored, state.History[^1].Kind);
+    }
+
+    /// <summary>A fresh saga, driven until <paramref name="stepName"/> runs its first attempt.</summary>
+    private static (StepEngine<ShipmentState> Engine, ShipmentState State) Running(string stepName)
+    {
+        var engine = new StepEngine<ShipmentState>(new ShipmentSaga().Plan, Guid.NewGuid);
+        var state = new ShipmentState { CorrelationId = Guid.NewGuid() };
+        Assert.Equal("Executing", engine.Begin(state, Now).TargetState);
+        state.CurrentState = "Executing";
+        foreach (var before in new[] { "ReserveSlot", "BookCarrier" }.TakeWhile(s => s != stepName))
+        {
+            engine.Completed(state, new StepCompleted(state.CorrelationId, before, 1, false), System.Text.Json.JsonSerializerOptions.Default, Now);
+        }
+
+        Assert.Equal(StepStatus.Running, state.Steps.Single(p => p.Name == stepName).Status);
+        return (engine, state);
+    }
+
+    private static void SpendBudget(StepProgress progress, Outcome outcome)
+    {
+        if (outcome == Outcome.Unavailable)
+        {
+            progress.OutageSince = Now - ShipmentSaga.OutageBudget;
+        }
+        else
+        {
+            progress.Attempt = ShipmentSaga.Retry.MaxAttempts; // the last attempt of the budget
+        }
+    }
+
+    private static StepTransition Fail(StepEngine<ShipmentState> engine, ShipmentState state, StepProgress progress, Outcome outcome, bool compensation)
+    {
+        var id = state.CorrelationId;
+        return outcome switch
+        {
+            Outcome.BusinessFailure => engine.Failed(state, new StepFailed(id, progress.Name, progress.Attempt, compensation, "refused", Permanent: true), Now),
+            Outcome.TransientFailure => engine.Failed(state, new StepFailed(id, progress.Name, progress.Attempt, compensation, "busy", Permanent: false), Now),
+            Outcome.Unavailable => engine.Failed(state, new StepFailed(id, progress.Name, progress.Attempt, compensation, "refused connection", Permanent: false, Unavailable: true), Now),
+            _ => engine.TimerElapsed(state, new StepTimerElapsed(id, progress.Name, progress.Attempt, compensation, StepTimerElapsed.Deadline), Now),
+        };
+    }
+}
