@@ -114,10 +114,7 @@ public sealed partial class StepFunctionRunner
             reasons.Add($"no step handler is registered for '{decoded.Contract.EventType}' ({decoded.Contract.ClrType.Name}) at this endpoint");
         }
 
-        var sagaId = ReadSagaId(command, reasons);
-        var step = ReadStep(command, reasons);
-        var attempt = ReadAttempt(command, reasons);
-        var compensation = ReadCompensation(command, reasons);
+        var attributes = StepCommandAttributes.Read(command, reasons);
         if (reasons.Count > 0)
         {
             rejection = Reject(command, reasons);
@@ -125,7 +122,7 @@ public sealed partial class StepFunctionRunner
         }
 
         rejection = null;
-        invocation = new StepInvocation(decoded, invoker!, sagaId, step!, attempt, compensation);
+        invocation = new StepInvocation(decoded, invoker!, attributes!.SagaId, attributes.Step, attributes.Attempt, attributes.Compensation);
         return true;
     }
 
@@ -259,106 +256,7 @@ public sealed partial class StepFunctionRunner
 
     /// <summary>A name-based UUID (version 8) of the inbox key: the same command always gets the same reply id.</summary>
     internal static string ReplyId(StepInboxKey key)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"sagas-step-reply\n{key.Endpoint}\n{key.Source}\n{key.Id}"));
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash.AsSpan(0, 16), bigEndian: true).ToString();
-    }
-
-    private static Guid ReadSagaId(CloudEvent command, List<string> reasons)
-    {
-        var subject = command.Subject;
-        var correlation = command[SagaAttributes.CorrelationId.Name] as string;
-        if (subject is null && correlation is null)
-        {
-            reasons.Add("a step command needs the saga id in 'subject' (or 'correlationid')");
-            return Guid.Empty;
-        }
-
-        Guid? fromSubject = null;
-        Guid? fromCorrelation = null;
-        if (subject is not null)
-        {
-            fromSubject = ParseSagaId("subject", subject, reasons);
-        }
-
-        if (correlation is not null)
-        {
-            fromCorrelation = ParseSagaId("correlationid", correlation, reasons);
-        }
-
-        if (fromSubject is { } s && fromCorrelation is { } c && s != c)
-        {
-            reasons.Add($"'subject' ({subject}) and 'correlationid' ({correlation}) name different sagas");
-        }
-
-        return fromSubject ?? fromCorrelation ?? Guid.Empty;
-    }
-
-    private static Guid? ParseSagaId(string attribute, string value, List<string> reasons)
-    {
-        if (Guid.TryParse(value, out var id) && id != Guid.Empty)
-        {
-            return id;
-        }
-
-        reasons.Add($"'{attribute}' must be the saga id, a non-empty UUID, got '{value}'");
-        return null;
-    }
-
-    private static string? ReadStep(CloudEvent command, List<string> reasons)
-    {
-        var name = SagaAttributes.Step.Name;
-        switch (command[name])
-        {
-            case string { Length: > 0 and <= 100 } step:
-                return step;
-            case string { Length: > 100 }:
-                reasons.Add($"'{name}' must be at most 100 characters");
-                return null;
-            default:
-                reasons.Add($"a step command needs the '{name}' attribute (the name of the saga step)");
-                return null;
-        }
-    }
-
-    private static int ReadAttempt(CloudEvent command, List<string> reasons)
-    {
-        var name = SagaAttributes.Attempt.Name;
-        switch (command[name])
-        {
-            case int attempt when attempt >= 1:
-                return attempt;
-            case string text when int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var attempt) && attempt >= 1:
-                return attempt; // parsed without the extension's definition, so it stayed a string
-            case null:
-                reasons.Add($"a step command needs the '{name}' attribute (the attempt number, from 1)");
-                return 0;
-            case var other:
-                reasons.Add($"'{name}' must be an integer of at least 1, got '{other}'");
-                return 0;
-        }
-    }
-
-    private static bool ReadCompensation(CloudEvent command, List<string> reasons)
-    {
-        var name = SagaAttributes.Compensate.Name;
-        switch (command[name])
-        {
-            case null:
-                return false; // absent: an execution, not a compensation
-            case bool compensation:
-                return compensation;
-            case "true":
-                return true;
-            case "false":
-                return false;
-            case var other:
-                reasons.Add($"'{name}' must be true or false, got '{other}'");
-                return false;
-        }
-    }
+        => NameBasedId.Create($"sagas-step-reply\n{key.Endpoint}\n{key.Source}\n{key.Id}").ToString();
 
     private StepFunctionRejection Reject(CloudEvent command, IReadOnlyList<string> reasons)
     {

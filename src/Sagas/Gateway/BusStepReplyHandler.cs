@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using CloudNative.CloudEvents;
 using MassTransit;
 using Sagas.CloudEvents;
@@ -23,7 +21,7 @@ internal sealed class BusStepReplyHandler(IBus bus, CloudEventConverter converte
             StepFailed failed => failed.SagaId,
             _ => throw new CloudEventRejectedException(reply.Type, reply.Id, reply.Source?.ToString(), [$"a step channel carried a {reply.Type} event; only step replies are accepted"]),
         };
-        var messageId = new Guid(SHA256.HashData(Encoding.UTF8.GetBytes($"{reply.Source}\n{reply.Id}")).AsSpan(0, 16));
+        var messageId = NameBasedId.Create($"{reply.Source}\n{reply.Id}");
         await bus.Publish(decoded.Message, decoded.Contract.ClrType, Pipe.Execute<PublishContext>(p =>
         {
             p.MessageId = messageId;

@@ -255,9 +255,6 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
             return guid.ToString();
         }
 
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(source + "\n" + id));
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // version 8: custom, name-based
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash.AsSpan(0, 16), bigEndian: true).ToString();
+        return NameBasedId.Create(source + "\n" + id).ToString();
     }
 }

@@ -24,15 +24,14 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
 {
     public async Task Consume(ConsumeContext<TCommand> context)
     {
-        var sagaId = context.CorrelationId ?? throw Missing(context, "a saga id (CloudEvents 'subject' / 'correlationid')");
-        var step = context.Headers.Get<string>(SagaAttributes.Step.Name) ?? throw Missing(context, $"the '{SagaAttributes.Step.Name}' attribute");
-        var attemptText = context.Headers.Get<string>(SagaAttributes.Attempt.Name);
-        if (!int.TryParse(attemptText, NumberStyles.None, CultureInfo.InvariantCulture, out var attempt) || attempt < 1)
-        {
-            throw Missing(context, $"a positive integer '{SagaAttributes.Attempt.Name}' attribute");
-        }
-
-        var compensation = string.Equals(context.Headers.Get<string>(SagaAttributes.Compensate.Name), "true", StringComparison.Ordinal);
+        var reasons = new List<string>();
+        var attributes = StepCommandAttributes.Read(name => Attribute(context.Headers, name), reasons)
+            ?? throw new CloudEventRejectedException(
+                converter.Registry.Get(typeof(TCommand)).EventType,
+                context.Headers.Get<string>(Serialization.CloudEventHeaders.Id),
+                context.Headers.Get<string>(Serialization.CloudEventHeaders.Source),
+                reasons);
+        var (sagaId, step, attempt, compensation) = (attributes.SagaId, attributes.Step, attributes.Attempt, attributes.Compensation);
         var stepContext = new StepContext(sagaId, step, attempt, compensation, context.CancellationToken);
         var contract = converter.Registry.Get(typeof(TCommand));
 
@@ -95,20 +94,12 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
             CorrelationId = step.SagaId.ToString(),
             TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : context.Headers.Get<string>(SagaAttributes.TraceParent.Name),
             TraceState = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.TraceStateString : context.Headers.Get<string>(SagaAttributes.TraceState.Name),
-            Extensions = new Dictionary<string, object>
-            {
-                [SagaAttributes.Step.Name] = step.Step,
-                [SagaAttributes.Attempt.Name] = step.Attempt,
-                [SagaAttributes.Compensate.Name] = step.IsCompensation,
-            },
+            Extensions = new StepCommandAttributes(step.SagaId, step.Step, step.Attempt, step.IsCompensation).ToExtensions(),
         });
 
-    private static CloudEventRejectedException Missing(ConsumeContext context, string what)
-        => new(
-            typeof(TCommand).Name,
-            context.Headers.Get<string>(Serialization.CloudEventHeaders.Id),
-            context.Headers.Get<string>(Serialization.CloudEventHeaders.Source),
-            [$"a step command needs {what}"]);
+    /// <summary>A step attribute as the serializer put it in the headers: <c>subject</c> as <c>ce-subject</c>, extensions by name.</summary>
+    private static object? Attribute(Headers headers, string name)
+        => headers.Get<object>(name == "subject" ? Serialization.CloudEventHeaders.Subject : name);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Step {Step} of saga {SagaId} failed on attempt {Attempt}")]
     private static partial void LogTransientFailure(ILogger logger, Exception exception, string step, Guid sagaId, int attempt);

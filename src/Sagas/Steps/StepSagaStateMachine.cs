@@ -160,9 +160,10 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
             await context.Publish(command.Message, command.Message.GetType(), Pipe.Execute<PublishContext>(p =>
             {
                 p.CorrelationId = sagaId;
-                p.Headers.Set(SagaAttributes.Step.Name, command.Step);
-                p.Headers.Set(SagaAttributes.Attempt.Name, command.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                p.Headers.Set(SagaAttributes.Compensate.Name, command.Compensation ? "true" : "false");
+                foreach (var (name, value) in new StepCommandAttributes(sagaId, command.Step, command.Attempt, command.Compensation).ToHeaders())
+                {
+                    p.Headers.Set(name, value);
+                }
             })).ConfigureAwait(false);
         }
 

@@ -20,6 +20,8 @@ public sealed class When_a_step_command_lacks_the_saga_attributes
         var deadLetter = Assert.Single(await host.DeadLettersAsync());
         Assert.Equal("create-account", deadLetter.Endpoint);
         Assert.Equal("cmd-1", deadLetter.EventId);
-        Assert.Equal(["a step command needs the 'sagastep' attribute"], deadLetter.Reasons);
+        Assert.Equal(
+            ["a step command needs the 'sagastep' attribute (the name of the saga step)", "a step command needs the 'sagaattempt' attribute (the attempt number, from 1)"],
+            deadLetter.Reasons); // every problem, in the words of the one step wire contract (StepCommandAttributes)
     }
 }
