@@ -1,12 +1,7 @@
-using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using CloudNative.CloudEvents;
-using CloudNative.CloudEvents.Http;
 using Microsoft.Azure.Functions.Worker.Http;
-using Microsoft.Extensions.Options;
-using Sagas.CloudEvents;
 using Sagas.Functions.Http;
 using Sagas.Functions.Runner;
 
@@ -39,12 +34,8 @@ namespace Sagas.Functions.Azure.HttpTrigger;
 /// </remarks>
 public sealed class StepHttpTrigger
 {
-    private const string RequestOriginHeader = "WebHook-Request-Origin";
-    private const string AllowedMethods = "POST, OPTIONS";
-
-    private readonly StepFunctionRunner _runner;
-    private readonly StepFunctionHttpOptions _options;
-    private readonly bool _allowsEveryOrigin;
+    private static readonly JsonSerializerOptions ProblemJson = new(JsonSerializerDefaults.Web);
+    private readonly StepHttpProtocol _protocol;
 
     /// <summary>Creates the trigger; <c>AddAzureHttpTrigger</c> registers one in DI.</summary>
     /// <param name="runner">Runs the commands.</param>
@@ -53,9 +44,7 @@ public sealed class StepHttpTrigger
     {
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(options);
-        _runner = runner;
-        _options = options;
-        _allowsEveryOrigin = options.AllowedOrigins.Contains("*", StringComparer.Ordinal);
+        _protocol = new StepHttpProtocol(runner, options);
     }
 
     /// <summary>Handles one request; see the class remarks.</summary>
@@ -64,254 +53,48 @@ public sealed class StepHttpTrigger
     public async Task<HttpResponseData> RunAsync(HttpRequestData request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (string.Equals(request.Method, "OPTIONS", StringComparison.OrdinalIgnoreCase))
+        var cancellationToken = request.FunctionContext.CancellationToken;
+        var exchange = new StepHttpExchange(
+            request.Method,
+            request.Url.AbsolutePath,
+            Header(request, "Content-Type"),
+            long.TryParse(Header(request, "Content-Length"), NumberStyles.None, CultureInfo.InvariantCulture, out var length) ? length : null,
+            [.. request.Headers.Select(h => KeyValuePair.Create(h.Key, (IEnumerable<string?>)h.Value))],
+            request.Body);
+        var answer = await _protocol.HandleAsync(exchange, cancellationToken).ConfigureAwait(false);
+        var response = request.CreateResponse((HttpStatusCode)answer.Status);
+        foreach (var (name, value) in answer.Headers)
         {
-            return Handshake(request);
+            response.Headers.TryAddWithoutValidation(name, value);
         }
 
-        if (!string.Equals(request.Method, "POST", StringComparison.OrdinalIgnoreCase))
+        if (answer.Problem is { } problem)
         {
-            var reason = $"method {request.Method} is not allowed: POST a CloudEvent, or OPTIONS for the webhook handshake";
-            var response = await ProblemAsync(request, HttpStatusCode.MethodNotAllowed, "Method not allowed", reason, [reason]).ConfigureAwait(false);
-            response.Headers.TryAddWithoutValidation("Allow", AllowedMethods);
-            return response;
+            // ASP.NET Core's ProblemDetails type, serialized as ASP.NET Core writes it, with the invocation to look up in the logs.
+            problem.Extensions["invocationId"] = request.FunctionContext.InvocationId;
+            response.Headers.TryAddWithoutValidation("Content-Type", "application/problem+json");
+            await response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(problem, ProblemJson), cancellationToken).ConfigureAwait(false);
         }
-
-        return await PostAsync(request, request.FunctionContext.CancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<HttpResponseData> PostAsync(HttpRequestData request, CancellationToken cancellationToken)
-    {
-        if (long.TryParse(Header(request, "Content-Length"), NumberStyles.None, CultureInfo.InvariantCulture, out var length) && length > _options.MaxRequestBodySize)
+        else if (answer.Content is { } content)
         {
-            return await TooLargeAsync(request).ConfigureAwait(false);
-        }
-
-        var body = request.Body is null ? [] : await StepHttpRequest.ReadBodyAsync(request.Body, _options.MaxRequestBodySize, length > 0 ? length : null, cancellationToken).ConfigureAwait(false);
-        if (body is null)
-        {
-            return await TooLargeAsync(request).ConfigureAwait(false);
-        }
-
-        if (_options.SignatureSecret is { } secret && StepHttpRequest.SignatureProblem(body, secret, _options.SignatureHeaderName, request.Headers.TryGetValues(_options.SignatureHeaderName, out var signatures) ? [.. signatures] : []) is { } signatureProblem)
-        {
-            var response = await ProblemAsync(request, HttpStatusCode.Unauthorized, "Invalid request signature", signatureProblem, [signatureProblem]).ConfigureAwait(false);
-            response.Headers.TryAddWithoutValidation("WWW-Authenticate", $"HMAC-SHA256 header=\"{_options.SignatureHeaderName}\"");
-            return response;
-        }
-
-        var contentType = Header(request, "Content-Type");
-        var mode = StepHttpModes.Detect(contentType, out var unsupported);
-        if (unsupported is not null)
-        {
-            return await ProblemAsync(request, HttpStatusCode.UnsupportedMediaType, "Unsupported media type", unsupported, [unsupported]).ConfigureAwait(false);
-        }
-
-        if (mode == StepHttpMode.Batch)
-        {
-            return await BatchAsync(request, contentType!, body, cancellationToken).ConfigureAwait(false);
-        }
-
-        CloudEvent command;
-        try
-        {
-            command = await _runner.Converter.FromHttpRequestAsync(StepHttpRequest.ToRequestMessage(contentType, body, request.Headers.Select(h => KeyValuePair.Create(h.Key, (IEnumerable<string?>)h.Value)))).ConfigureAwait(false);
-        }
-        catch (CloudEventRejectedException ex)
-        {
-            return await RejectedAsync(request, StepFunctionRejection.From(ex)).ConfigureAwait(false);
-        }
-
-        var result = await _runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
-        switch (result.Status)
-        {
-            case StepFunctionStatus.Replied:
-                using (var content = _runner.Converter.ToHttpContent(result.Reply!, mode == StepHttpMode.Binary ? ContentMode.Binary : ContentMode.Structured))
+            using (content)
+            {
+                var body = await content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var (name, values) in content.Headers)
                 {
-                    return await WriteContentAsync(request, content, cancellationToken).ConfigureAwait(false);
+                    if (!name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                    {
+                        response.Headers.TryAddWithoutValidation(name, values);
+                    }
                 }
 
-            case StepFunctionStatus.Rejected:
-                return await RejectedAsync(request, result.Rejection!).ConfigureAwait(false);
-            default:
-                return await InProgressAsync(request, [$"command '{command.Id}' from '{command.Source}' is already running"]).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Batch mode: every event checked before any runs; the replies as a batch, in order.</summary>
-    private async Task<HttpResponseData> BatchAsync(HttpRequestData request, string contentType, byte[] body, CancellationToken cancellationToken)
-    {
-        IReadOnlyList<CloudEvent> commands;
-        try
-        {
-            commands = _runner.Converter.Formatter.DecodeBatchModeMessage(body, new System.Net.Mime.ContentType(contentType), SagaAttributes.All);
-        }
-        catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or FormatException or InvalidOperationException or NotSupportedException)
-        {
-            return await RejectedAsync(request, new StepFunctionRejection(null, null, null, [$"not a valid CloudEvents batch: {ex.Message}"])).ConfigureAwait(false);
+                await response.Body.WriteAsync(body, cancellationToken).ConfigureAwait(false);
+            }
         }
 
-        var batch = await _runner.RunBatchAsync(commands, cancellationToken).ConfigureAwait(false);
-        if (batch.Rejections.Count > 0)
-        {
-            return await ProblemAsync(request, HttpStatusCode.BadRequest, "The CloudEvents batch was rejected", $"At least one event of the batch cannot be run, so none was run: {string.Join("; ", batch.Rejections)}", batch.Rejections).ConfigureAwait(false);
-        }
-
-        if (batch.Running.Count > 0)
-        {
-            return await InProgressAsync(request, batch.Running).ConfigureAwait(false);
-        }
-
-        using var content = batch.Replies.ToHttpContent(_runner.Converter.Formatter);
-        return await WriteContentAsync(request, content, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<HttpResponseData> InProgressAsync(HttpRequestData request, IReadOnlyList<string> running)
-    {
-        var response = await ProblemAsync(
-            request,
-            HttpStatusCode.Conflict,
-            "Already running",
-            "The same command (same source and id) is running now; send it again later to get its reply.",
-            running).ConfigureAwait(false);
-        response.Headers.TryAddWithoutValidation("Retry-After", "1");
-        return response;
-    }
-
-    private HttpResponseData Handshake(HttpRequestData request)
-    {
-        var origin = Header(request, RequestOriginHeader)?.Trim() ?? string.Empty;
-        var response = request.CreateResponse();
-        response.Headers.TryAddWithoutValidation("Allow", AllowedMethods);
-        if (origin.Length == 0)
-        {
-            // A plain OPTIONS request, not the webhook handshake.
-            response.StatusCode = HttpStatusCode.NoContent;
-            return response;
-        }
-
-        if (!_allowsEveryOrigin && !_options.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase))
-        {
-            // No WebHook-Allowed-* headers: that is what withholds consent; the status is informative only.
-            response.StatusCode = HttpStatusCode.Forbidden;
-            var reason = $"origin '{origin}' is not allowed to deliver events to this endpoint";
-            WriteProblem(request, response, HttpStatusCode.Forbidden, "Delivery not allowed", reason, [reason], extensions: null);
-            return response;
-        }
-
-        response.StatusCode = HttpStatusCode.OK;
-        response.Headers.TryAddWithoutValidation("WebHook-Allowed-Origin", _allowsEveryOrigin ? "*" : origin);
-        response.Headers.TryAddWithoutValidation("WebHook-Allowed-Rate", _options.AllowedRate?.ToString(CultureInfo.InvariantCulture) ?? "*");
         return response;
     }
 
     private static string? Header(HttpRequestData request, string name)
         => request.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
-
-    private Task<HttpResponseData> TooLargeAsync(HttpRequestData request)
-    {
-        var reason = $"the request body is larger than the limit of {_options.MaxRequestBodySize} bytes";
-        return ProblemAsync(request, HttpStatusCode.RequestEntityTooLarge, "Request too large", reason, [reason]);
-    }
-
-    private static Task<HttpResponseData> RejectedAsync(HttpRequestData request, StepFunctionRejection rejection)
-    {
-        var extensions = new List<KeyValuePair<string, string>>();
-        AddIfPresent(extensions, "eventType", rejection.EventType);
-        AddIfPresent(extensions, "eventId", rejection.EventId);
-        AddIfPresent(extensions, "eventSource", rejection.EventSource);
-        var response = request.CreateResponse();
-        WriteProblem(request, response, HttpStatusCode.BadRequest, "The CloudEvent was rejected", rejection.Message, rejection.Reasons, extensions);
-        return Task.FromResult(response);
-    }
-
-    private static Task<HttpResponseData> ProblemAsync(HttpRequestData request, HttpStatusCode status, string title, string detail, IReadOnlyList<string> errors)
-    {
-        var response = request.CreateResponse();
-        WriteProblem(request, response, status, title, detail, errors, extensions: null);
-        return Task.FromResult(response);
-    }
-
-    /// <summary>An RFC 9457 problem details body, shaped like ASP.NET Core's (so clients of either host read the same JSON).</summary>
-    private static void WriteProblem(
-        HttpRequestData request,
-        HttpResponseData response,
-        HttpStatusCode status,
-        string title,
-        string detail,
-        IReadOnlyList<string> errors,
-        List<KeyValuePair<string, string>>? extensions)
-    {
-        response.StatusCode = status;
-        response.Headers.TryAddWithoutValidation("Content-Type", "application/problem+json");
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            if (ProblemType(status) is { } type)
-            {
-                writer.WriteString("type", type);
-            }
-
-            writer.WriteString("title", title);
-            writer.WriteNumber("status", (int)status);
-            writer.WriteString("detail", detail);
-            writer.WriteString("instance", request.Url.AbsolutePath);
-            writer.WriteStartArray("errors");
-            foreach (var error in errors)
-            {
-                writer.WriteStringValue(error);
-            }
-
-            writer.WriteEndArray();
-            foreach (var (name, value) in extensions ?? [])
-            {
-                writer.WriteString(name, value);
-            }
-
-            writer.WriteString("invocationId", request.FunctionContext.InvocationId);
-            writer.WriteEndObject();
-        }
-
-        // HttpResponseData bodies are memory streams: a synchronous write completes at once.
-        response.Body.Write(buffer.WrittenSpan);
-    }
-
-    /// <summary>The RFC 9110 section of a status, as ASP.NET Core's problem details give it.</summary>
-    private static string? ProblemType(HttpStatusCode status) => status switch
-    {
-        HttpStatusCode.BadRequest => "https://tools.ietf.org/html/rfc9110#section-15.5.1",
-        HttpStatusCode.Unauthorized => "https://tools.ietf.org/html/rfc9110#section-15.5.2",
-        HttpStatusCode.Forbidden => "https://tools.ietf.org/html/rfc9110#section-15.5.4",
-        HttpStatusCode.MethodNotAllowed => "https://tools.ietf.org/html/rfc9110#section-15.5.6",
-        HttpStatusCode.Conflict => "https://tools.ietf.org/html/rfc9110#section-15.5.10",
-        HttpStatusCode.RequestEntityTooLarge => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
-        HttpStatusCode.UnsupportedMediaType => "https://tools.ietf.org/html/rfc9110#section-15.5.16",
-        _ => null,
-    };
-
-    private static void AddIfPresent(List<KeyValuePair<string, string>> extensions, string name, string? value)
-    {
-        if (value is not null)
-        {
-            extensions.Add(KeyValuePair.Create(name, value));
-        }
-    }
-
-    private static async Task<HttpResponseData> WriteContentAsync(HttpRequestData request, HttpContent content, CancellationToken cancellationToken)
-    {
-        var body = await content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        var response = request.CreateResponse();
-        response.StatusCode = HttpStatusCode.OK;
-        foreach (var (name, values) in content.Headers)
-        {
-            if (!name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
-            {
-                response.Headers.TryAddWithoutValidation(name, values);
-            }
-        }
-
-        await response.Body.WriteAsync(body, cancellationToken).ConfigureAwait(false);
-        return response;
-    }
 }

@@ -38,11 +38,10 @@ public static class StepFunctionsEndpointRouteBuilderExtensions
         var services = endpoints.ServiceProvider;
         var runner = services.GetService<StepFunctionRunner>()
             ?? throw new InvalidOperationException("MapStepFunctions needs the step function runner: call services.AddStepFunctions(f => f.AddHandler<...>()) first.");
-        var endpoint = new StepFunctionEndpoint(runner, services.GetRequiredService<IOptions<StepFunctionHttpOptions>>().Value);
+        var endpoint = new StepFunctionEndpoint(new StepHttpProtocol(runner, services.GetRequiredService<IOptions<StepFunctionHttpOptions>>().Value));
 
         var group = endpoints.MapGroup(pattern);
-        group.MapPost(string.Empty, endpoint.HandlePostAsync);
-        group.MapMethods(string.Empty, [HttpMethods.Options], endpoint.HandleOptionsAsync);
+        group.MapMethods(string.Empty, [HttpMethods.Post, HttpMethods.Options], endpoint.HandleAsync);
         return group;
     }
 }

@@ -225,15 +225,13 @@ public sealed partial class StepFunctionRunner
             await using (scope.ConfigureAwait(false))
             {
                 var outcome = await invocation.Invoker.InvokeAsync(scope.ServiceProvider, invocation.Decoded.Message, context, Converter.JsonOptions).ConfigureAwait(false);
-                return outcome.FailureReason is null
-                    ? new StepCompleted(sagaId, step, attempt, compensation, outcome.Result)
-                    : new StepFailed(sagaId, step, attempt, compensation, outcome.FailureReason, Permanent: true);
+                return StepReplies.Outcome(context, outcome.Result, outcome.FailureReason);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogTransientFailure(_logger, ex, step, sagaId, attempt);
-            return new StepFailed(sagaId, step, attempt, compensation, $"{ex.GetType().Name}: {ex.Message}", Permanent: false);
+            return StepReplies.Threw(context, ex);
         }
     }
 

@@ -46,37 +46,32 @@ internal sealed partial class StepGateway(
             var decoded = converter.Decode(reply);
             return decoded.Message is StepCompleted or StepFailed
                 ? decoded.Message
-                : new StepFailed(step.SagaId, step.Step, step.Attempt, step.IsCompensation, $"the function replied with a {reply.Type} event, expected a step result", Permanent: true);
+                : StepReplies.Refused(step, $"the function replied with a {reply.Type} event, expected a step result");
         }
         catch (PermanentStepCallException ex)
         {
-            return new StepFailed(step.SagaId, step.Step, step.Attempt, step.IsCompensation, ex.Message, Permanent: true);
+            return StepReplies.Refused(step, ex.Message);
         }
         catch (BrokenCircuitException ex)
         {
             // Not a failed attempt: the next one waits until the circuit half-opens.
             LogCircuitOpen(logger, step.Step, route.Http!, ex.RetryAfter?.TotalMilliseconds);
-            return Unavailable(step, route, ex, ex.RetryAfter);
+            return StepReplies.Unavailable(step, ex, ex.RetryAfter, route.OutageBudget);
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or TransientStepCallException)
         {
             // The function's host could not be reached, did not answer in time or answered 5xx: infrastructure, not the handler.
             LogCallFailed(logger, ex, step.Step, route.Http!);
-            return Unavailable(step, route, ex, retryAfter: null);
+            return StepReplies.Unavailable(step, ex, retryAfter: null, route.OutageBudget);
         }
         catch (CloudEventRejectedException ex)
         {
             LogCallFailed(logger, ex, step.Step, route.Http!);
-            return new StepFailed(step.SagaId, step.Step, step.Attempt, step.IsCompensation, $"{ex.GetType().Name}: {ex.Message}", Permanent: false);
+            return StepReplies.Threw(step, ex);
         }
     }
 
     public void Dispose() => _http.Dispose();
-
-    private static StepFailed Unavailable(StepContext step, StepRoute route, Exception exception, TimeSpan? retryAfter)
-        => new(step.SagaId, step.Step, step.Attempt, step.IsCompensation, $"{exception.GetType().Name}: {exception.Message}", Permanent: false, Unavailable: true, Milliseconds(retryAfter), Milliseconds(route.OutageBudget));
-
-    private static long? Milliseconds(TimeSpan? value) => value is { } span ? (long)Math.Ceiling(span.TotalMilliseconds) : null;
 
     private async Task<CloudEvent> CallAsync(CloudEvent command, StepRoute route, CancellationToken cancellationToken)
     {

@@ -31,8 +31,8 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
                 context.Headers.Get<string>(Serialization.CloudEventHeaders.Id),
                 context.Headers.Get<string>(Serialization.CloudEventHeaders.Source),
                 reasons);
-        var (sagaId, step, attempt, compensation) = (attributes.SagaId, attributes.Step, attributes.Attempt, attributes.Compensation);
-        var stepContext = new StepContext(sagaId, step, attempt, compensation, context.CancellationToken);
+        var sagaId = attributes.SagaId;
+        var stepContext = new StepContext(sagaId, attributes.Step, attributes.Attempt, attributes.Compensation, context.CancellationToken);
         var contract = converter.Registry.Get(typeof(TCommand));
 
         object reply;
@@ -46,7 +46,7 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
                 return;
             }
 
-            reply = new StepFailed(sagaId, step, attempt, compensation, $"{contract.EventType} is routed to channel '{channelName}', but no IStepChannel of that name is registered", Permanent: true);
+            reply = StepReplies.Refused(stepContext, $"{contract.EventType} is routed to channel '{channelName}', but no IStepChannel of that name is registered");
         }
         else if (route is not null)
         {
@@ -58,7 +58,7 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
         }
         else
         {
-            reply = new StepFailed(sagaId, step, attempt, compensation, $"{contract.EventType} has neither a route (StepRoutingOptions) nor a handler in this process", Permanent: true);
+            reply = StepReplies.Refused(stepContext, $"{contract.EventType} has neither a route (StepRoutingOptions) nor a handler in this process");
         }
 
         await context.Publish(reply, reply.GetType(), Pipe.Execute<PublishContext>(p => p.CorrelationId = sagaId)).ConfigureAwait(false);
@@ -66,22 +66,16 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
 
     private async Task<object> RunLocallyAsync(IStepHandler<TCommand, TResult> handler, TCommand command, StepContext stepContext)
     {
-        var (sagaId, step, attempt, compensation) = (stepContext.SagaId, stepContext.Step, stepContext.Attempt, stepContext.IsCompensation);
-        object reply;
         try
         {
             var outcome = await handler.HandleAsync(command, stepContext).ConfigureAwait(false);
-            reply = outcome.Succeeded
-                ? new StepCompleted(sagaId, step, attempt, compensation, JsonSerializer.SerializeToElement(outcome.Result, converter.JsonOptions))
-                : new StepFailed(sagaId, step, attempt, compensation, outcome.FailureReason!, Permanent: true);
+            return StepReplies.Outcome(stepContext, outcome.Succeeded ? JsonSerializer.SerializeToElement(outcome.Result, converter.JsonOptions) : null, outcome.FailureReason);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stepContext.CancellationToken.IsCancellationRequested)
         {
-            LogTransientFailure(logger, ex, step, sagaId, attempt);
-            reply = new StepFailed(sagaId, step, attempt, compensation, $"{ex.GetType().Name}: {ex.Message}", Permanent: false);
+            LogTransientFailure(logger, ex, stepContext.Step, stepContext.SagaId, stepContext.Attempt);
+            return StepReplies.Threw(stepContext, ex);
         }
-
-        return reply;
     }
 
     /// <summary>The command as the function receives it: the same CloudEvents id and source as on the bus, so the function's inbox recognises redeliveries.</summary>

@@ -55,18 +55,32 @@ public static class Broker
         var until = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < until)
         {
-            await using var channel = await connection.CreateChannelAsync();
+            IChannel channel;
             try
             {
-                if (await channel.BasicGetAsync(queue, autoAck: true) is { } result)
-                {
-                    return result;
-                }
+                channel = await connection.CreateChannelAsync();
             }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode is 404 or 541)
+            catch (RabbitMQ.Client.Exceptions.AlreadyClosedException)
             {
-                // declared on the first failure (404 until then); a quorum queue just declared can answer 541 "noproc"
-                // for a moment while its replica starts
+                // A 541 below is a connection-level error: the broker closed the connection, which recovers by itself.
+                await Task.Delay(200);
+                continue;
+            }
+
+            await using (channel)
+            {
+                try
+                {
+                    if (await channel.BasicGetAsync(queue, autoAck: true) is { } result)
+                    {
+                        return result;
+                    }
+                }
+                catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode is 404 or 541)
+                {
+                    // declared on the first failure (404 until then); a quorum queue just declared can answer 541 "noproc"
+                    // for a moment while its replica starts
+                }
             }
 
             await Task.Delay(100);
