@@ -23,7 +23,7 @@ public sealed record StepCommandAttributes(Guid SagaId, string Step, int Attempt
     /// <summary>The longest step name a command may carry.</summary>
     public const int MaxStepLength = 100;
 
-    private const string Subject = "subject";
+    private static readonly string Subject = CloudEventsSpecVersion.V1_0.SubjectAttribute.Name;
 
     /// <summary>Reads the attributes of a CloudEvent; <see langword="null"/>, with every problem added to <paramref name="reasons"/>, when they are not valid.</summary>
     public static StepCommandAttributes? Read(CloudEvent command, ICollection<string> reasons)

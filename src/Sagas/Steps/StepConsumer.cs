@@ -24,16 +24,16 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
 {
     public async Task Consume(ConsumeContext<TCommand> context)
     {
+        var contract = converter.Registry.Get(typeof(TCommand));
         var reasons = new List<string>();
         var attributes = StepCommandAttributes.Read(name => Attribute(context.Headers, name), reasons)
             ?? throw new CloudEventRejectedException(
-                converter.Registry.Get(typeof(TCommand)).EventType,
+                contract.EventType,
                 context.Headers.Get<string>(Serialization.CloudEventHeaders.Id),
                 context.Headers.Get<string>(Serialization.CloudEventHeaders.Source),
                 reasons);
         var sagaId = attributes.SagaId;
         var stepContext = new StepContext(sagaId, attributes.Step, attributes.Attempt, attributes.Compensation, context.CancellationToken);
-        var contract = converter.Registry.Get(typeof(TCommand));
 
         object reply;
         if (gateway.TryGetRoute(contract.EventType, out var route) && route.Channel is { } channelName)
@@ -93,7 +93,7 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
 
     /// <summary>A step attribute as the serializer put it in the headers: <c>subject</c> as <c>ce-subject</c>, extensions by name.</summary>
     private static object? Attribute(Headers headers, string name)
-        => headers.Get<object>(name == "subject" ? Serialization.CloudEventHeaders.Subject : name);
+        => headers.Get<object>(name == CloudNative.CloudEvents.CloudEventsSpecVersion.V1_0.SubjectAttribute.Name ? Serialization.CloudEventHeaders.Subject : name);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Step {Step} of saga {SagaId} failed on attempt {Attempt}")]
     private static partial void LogTransientFailure(ILogger logger, Exception exception, string step, Guid sagaId, int attempt);

@@ -3,8 +3,6 @@ namespace Sagas.Steps.Engine;
 /// <summary>The names of the states of a step saga, as <see cref="StepSagaState.CurrentState"/> holds them.</summary>
 internal static class StepSagaStates
 {
-    public const string Initial = "Initial";
-
     public const string Executing = "Executing";
 
     public const string Compensating = "Compensating";

@@ -1,4 +1,4 @@
-namespace Sagas.Steps;
+namespace Sagas.Steps.Engine;
 
 /// <summary>Why one attempt of a step (or of its compensation) did not complete, as the step engine weighs it.</summary>
 /// <param name="Compensation">Whether the attempt was a compensation.</param>
