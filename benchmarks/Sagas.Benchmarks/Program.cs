@@ -53,6 +53,19 @@ if (postgres is not null)
 // Warm both up once so JIT is not measured, then measure them in turns (--rounds, default 3) and take each one's median
 // round: on a 2-core machine one run of either varies by ±15 %, and a single pair can flip the ratio either way.
 var rounds = Arg("--rounds", 3);
+if (Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length)
+{
+    // One of the two alone, for a profiler: `--only sagas` or `--only plain`.
+    Func<int, int, Task<Measurement>> run = args[o + 1] == "plain" ? RunPlainAsync : RunSagasAsync;
+    await run(200, inFlight);
+    for (var round = 0; round < rounds; round++)
+    {
+        Console.WriteLine($"{args[o + 1]}: {await run(orders, inFlight)}");
+    }
+
+    return 0;
+}
+
 await RunPlainAsync(200, inFlight);
 await RunSagasAsync(200, inFlight);
 var plainRounds = new List<Measurement>();
@@ -146,6 +159,8 @@ static async Task<Measurement> MeasureAsync(ServiceProvider provider, Completion
     {
         using var window = new SemaphoreSlim(inFlight);
         completion.OnDone = () => window.Release();
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
+        var collectionsBefore = GC.CollectionCount(0);
         var started = Stopwatch.GetTimestamp();
         for (var i = 0; i < count; i++)
         {
@@ -161,7 +176,11 @@ static async Task<Measurement> MeasureAsync(ServiceProvider provider, Completion
         return new Measurement(
             Math.Round(count / elapsed.TotalSeconds, 1),
             Percentile(latencies, 0.50),
-            Percentile(latencies, 0.99));
+            Percentile(latencies, 0.99))
+        {
+            KilobytesPerSaga = Math.Round((GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore) / 1024.0 / count, 1),
+            Gen0PerThousand = Math.Round((GC.CollectionCount(0) - collectionsBefore) * 1000.0 / count, 1),
+        };
     }
     finally
     {
@@ -176,8 +195,14 @@ namespace Sagas.Benchmarks
 {
     internal sealed record Measurement(double SagasPerSecond, double P50Ms, double P99Ms)
     {
+        /// <summary>Bytes allocated per saga, in KiB (every thread, the whole process).</summary>
+        public double KilobytesPerSaga { get; init; }
+
+        /// <summary>Gen-0 collections per thousand sagas.</summary>
+        public double Gen0PerThousand { get; init; }
+
         public override string ToString() => SagasPerSecond > 0
-            ? FormattableString.Invariant($"{SagasPerSecond,8:0.0} sagas/s  p50 {P50Ms,7:0.00} ms  p99 {P99Ms,7:0.00} ms")
+            ? FormattableString.Invariant($"{SagasPerSecond,8:0.0} sagas/s  p50 {P50Ms,7:0.00} ms  p99 {P99Ms,7:0.00} ms  {KilobytesPerSaga,6:0.0} KiB/saga  {Gen0PerThousand,5:0.0} gen0/1000")
             : FormattableString.Invariant($"p50 {P50Ms:0.000} ms, p99 {P99Ms:0.000} ms");
     }
 

@@ -7,14 +7,9 @@ using Microsoft.Extensions.Options;
 using Sagas.CloudEvents;
 using Sagas.Functions.Aws.Sqs;
 using Sagas.Functions.ClaimCheck;
+using Sagas.Functions.Queues;
 
 namespace Sagas.Functions.Aws.Channel;
-
-/// <summary>What <see cref="SqsStepChannel.SendAsync"/> sent.</summary>
-/// <param name="MessageId">The SQS message id.</param>
-/// <param name="MessageBytes">The size of the message body.</param>
-/// <param name="ClaimCheck">The <c>claimcheck</c> reference when the command's data went to the claim-check store; otherwise <see langword="null"/>.</param>
-public sealed record SqsStepSent(string MessageId, int MessageBytes, string? ClaimCheck);
 
 /// <summary>
 /// The container side of a step that runs behind SQS: sends step commands to the function's request queue and hands the
@@ -33,11 +28,11 @@ public sealed record SqsStepSent(string MessageId, int MessageBytes, string? Cla
 /// saga's inbox is). A message that is not a CloudEvent is logged and left to the queue's redrive policy.</para>
 /// <para>Thread-safe. The channel does not own the <see cref="IAmazonSQS"/> client.</para>
 /// </remarks>
-public sealed partial class SqsStepChannel
+public sealed partial class SqsStepChannel : IQueueStepChannel
 {
     private readonly IAmazonSQS _sqs;
     private readonly SqsStepChannelOptions _options;
-    private readonly SqsCloudEvents _events;
+    private readonly QueueCloudEvents _events;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
 
@@ -61,7 +56,7 @@ public sealed partial class SqsStepChannel
 
         _sqs = sqs;
         _options = options;
-        _events = new SqsCloudEvents(claimChecks, options.MaxMessageBytes);
+        _events = SqsMessages.CloudEvents(claimChecks, options.MaxMessageBytes);
         _logger = logger ?? NullLogger<SqsStepChannel>.Instance;
         _timeProvider = timeProvider ?? TimeProvider.System;
     }
@@ -76,7 +71,7 @@ public sealed partial class SqsStepChannel
     /// <exception cref="InvalidOperationException">The command is too large and no claim-check store was given.</exception>
     /// <exception cref="ArgumentException">A FIFO queue and the command has no saga id.</exception>
     /// <exception cref="AmazonSQSException">SQS refused the message; sending again is safe (same id, same dedup id).</exception>
-    public async Task<SqsStepSent> SendAsync(CloudEvent command, CancellationToken cancellationToken = default)
+    public async Task<QueueStepSent> SendAsync(CloudEvent command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
         if (_options.SendReplyTo && command[SqsAttributes.ReplyTo.Name] is null)
@@ -86,7 +81,7 @@ public sealed partial class SqsStepChannel
 
         var (request, bytes, claimCheck) = await _events.CreateSendRequestAsync(_options.RequestQueueUrl!, command, cancellationToken).ConfigureAwait(false);
         var response = await _sqs.SendMessageAsync(request, cancellationToken).ConfigureAwait(false);
-        return new SqsStepSent(response.MessageId, bytes, claimCheck);
+        return new QueueStepSent(response.MessageId, bytes, claimCheck);
     }
 
     /// <summary>
@@ -219,6 +214,8 @@ public sealed partial class SqsStepChannel
         copy[SqsAttributes.ReplyTo] = replyTo;
         return copy;
     }
+
+    Task IQueueStepChannel.SendCommandAsync(CloudEvent command, CancellationToken cancellationToken) => SendAsync(command, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "SQS message {MessageId} on {QueueUrl} is not a readable reply and stays for the queue's redrive policy: {Reason}")]
     private static partial void LogUnreadableReply(ILogger logger, string messageId, string queueUrl, string reason);

@@ -1,10 +1,9 @@
 using Amazon.SQS;
-using CloudNative.CloudEvents;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sagas.Functions.ClaimCheck;
+using Sagas.Functions.Queues;
 using Sagas.Steps;
 
 namespace Sagas.Functions.Aws.Channel;
@@ -23,40 +22,13 @@ public static class SqsStepChannelRegistration
     /// <param name="pollingClock">The clock that paces receive retries; defaults to the application's <see cref="TimeProvider"/>.</param>
     public static IServiceCollection AddSqsStepChannel(this IServiceCollection services, string name, Action<SqsStepChannelOptions> configure, TimeProvider? pollingClock = null)
     {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(configure);
-        var options = new SqsStepChannelOptions();
-        configure(options);
+        QueueStepChannels.Add(services, name, configure, (sp, options) => new SqsStepChannel(
+            sp.GetRequiredService<IAmazonSQS>(),
+            options,
+            sp.GetService<IClaimCheckStore>(),
+            sp.GetService<ILogger<SqsStepChannel>>(),
+            pollingClock ?? sp.GetService<TimeProvider>()));
         services.TryAddSingleton<IAmazonSQS>(_ => new AmazonSQSClient());
-        services.AddSingleton(sp => new SqsChannelRoute(
-            name,
-            new SqsStepChannel(
-                sp.GetRequiredService<IAmazonSQS>(),
-                options,
-                sp.GetService<IClaimCheckStore>(),
-                sp.GetService<ILogger<SqsStepChannel>>(),
-                pollingClock ?? sp.GetService<TimeProvider>())));
-        services.AddSingleton<IStepChannel>(sp => sp.GetServices<SqsChannelRoute>().First(r => r.Name == name));
-        services.AddSingleton<IHostedService>(sp => new SqsReplyListener(
-            sp.GetServices<SqsChannelRoute>().First(r => r.Name == name).Channel,
-            sp.GetRequiredService<IStepReplyHandler>()));
         return services;
     }
-}
-
-/// <summary>An <see cref="SqsStepChannel"/> under the name routes use.</summary>
-internal sealed class SqsChannelRoute(string name, SqsStepChannel channel) : IStepChannel
-{
-    public string Name { get; } = name;
-
-    public SqsStepChannel Channel { get; } = channel;
-
-    public Task SendAsync(CloudEvent command, CancellationToken cancellationToken) => Channel.SendAsync(command, cancellationToken);
-}
-
-/// <summary>Long-polls the channel's reply queue and hands each reply to the saga application.</summary>
-internal sealed class SqsReplyListener(SqsStepChannel channel, IStepReplyHandler replies) : BackgroundService
-{
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => channel.ListenAsync(replies.HandleAsync, stoppingToken);
 }

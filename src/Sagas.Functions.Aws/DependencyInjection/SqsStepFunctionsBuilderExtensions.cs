@@ -23,10 +23,7 @@ public static class SqsStepFunctionsBuilderExtensions
     public static StepFunctionsBuilder AddSqsLambdaHandler(this StepFunctionsBuilder functions, Action<SqsLambdaOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(functions);
-        ArgumentNullException.ThrowIfNull(configure);
-        var services = functions.Services;
-        services.AddOptions<SqsLambdaOptions>().Configure(configure).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqsLambdaOptions>, SqsLambdaOptionsValidator>());
+        var services = functions.AddHostOptions<SqsLambdaOptions, SqsLambdaOptionsValidator>(configure).Services;
         services.TryAddSingleton<IAmazonSQS>(_ => new AmazonSQSClient());
         services.TryAddSingleton(sp => new SqsLambdaHandler(
             sp.GetRequiredService<StepFunctionRunner>(),

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Sagas.CloudEvents;
 using Sagas.Functions.Aws.Sqs;
 using Sagas.Functions.ClaimCheck;
+using Sagas.Functions.Queues;
 using Sagas.Functions.Runner;
 
 namespace Sagas.Functions.Aws.Lambda;
@@ -54,7 +55,7 @@ public sealed partial class SqsLambdaHandler
     private readonly StepFunctionRunner _runner;
     private readonly IAmazonSQS _sqs;
     private readonly SqsLambdaOptions _options;
-    private readonly SqsCloudEvents _events;
+    private readonly QueueCloudEvents _events;
     private readonly ILogger _logger;
 
     /// <summary>Creates the handler; <c>AddSqsLambdaHandler</c> registers one in DI.</summary>
@@ -79,7 +80,7 @@ public sealed partial class SqsLambdaHandler
         _runner = runner;
         _sqs = sqs;
         _options = options;
-        _events = new SqsCloudEvents(claimChecks, options.MaxMessageBytes);
+        _events = SqsMessages.CloudEvents(claimChecks, options.MaxMessageBytes);
         _logger = logger ?? NullLogger<SqsLambdaHandler>.Instance;
     }
 
@@ -192,10 +193,10 @@ public sealed partial class SqsLambdaHandler
         }
 
         var request = new SendMessageRequest { QueueUrl = queueUrl, MessageBody = body, MessageAttributes = attributes };
-        if (SqsCloudEvents.IsFifo(queueUrl))
+        if (SqsMessages.IsFifo(queueUrl))
         {
-            request.MessageGroupId = record.MessageGroupId ?? SqsCloudEvents.ToSqsId(record.MessageId);
-            request.MessageDeduplicationId = SqsCloudEvents.ToSqsId(record.MessageId);
+            request.MessageGroupId = record.MessageGroupId ?? SqsMessages.ToSqsId(record.MessageId);
+            request.MessageDeduplicationId = SqsMessages.ToSqsId(record.MessageId);
         }
 
         await _sqs.SendMessageAsync(request, cancellationToken).ConfigureAwait(false);

@@ -8,14 +8,9 @@ using Sagas.CloudEvents;
 using Sagas.Functions.Azure.Queues;
 using Sagas.Functions.Azure.QueueTrigger;
 using Sagas.Functions.ClaimCheck;
+using Sagas.Functions.Queues;
 
 namespace Sagas.Functions.Azure.Channel;
-
-/// <summary>What <see cref="StorageQueueStepChannel.SendAsync"/> sent.</summary>
-/// <param name="MessageId">The queue message id.</param>
-/// <param name="MessageBytes">The size of the message as stored, after Base64 encoding (what the 64 KiB limit counts).</param>
-/// <param name="ClaimCheck">The <c>claimcheck</c> reference when the command's data went to the claim-check store; otherwise <see langword="null"/>.</param>
-public sealed record StorageQueueStepSent(string MessageId, int MessageBytes, string? ClaimCheck);
 
 /// <summary>
 /// The container side of a step that runs behind an Azure Storage Queue (typically an Azure Function with a queue
@@ -37,11 +32,11 @@ public sealed record StorageQueueStepSent(string MessageId, int MessageBytes, st
 /// there at once.</para>
 /// <para>Thread-safe.</para>
 /// </remarks>
-public sealed partial class StorageQueueStepChannel
+public sealed partial class StorageQueueStepChannel : IQueueStepChannel
 {
     private readonly StorageQueueStepChannelOptions _options;
     private readonly StorageQueueClients _queues;
-    private readonly StorageQueueCloudEvents _events;
+    private readonly QueueCloudEvents _events;
     private readonly StoragePoisonQueue _poison;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
@@ -64,7 +59,7 @@ public sealed partial class StorageQueueStepChannel
         _options = options;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _queues = new StorageQueueClients(StorageQueues.CreateServiceClient(options), options.CreateQueues);
-        _events = new StorageQueueCloudEvents(claimChecks, options.MaxMessageBytes);
+        _events = StorageQueues.CloudEvents(claimChecks, options.MaxMessageBytes);
         _poison = new StoragePoisonQueue(_queues, options.MaxMessageBytes, _timeProvider);
         _logger = logger ?? NullLogger<StorageQueueStepChannel>.Instance;
     }
@@ -78,13 +73,13 @@ public sealed partial class StorageQueueStepChannel
     /// <returns>The message id, the stored size and the claim check, if one was needed.</returns>
     /// <exception cref="InvalidOperationException">The command is too large and no claim-check store was given.</exception>
     /// <exception cref="RequestFailedException">The queue service refused the message; sending again is safe (the function's inbox dedups on the CloudEvent id).</exception>
-    public async Task<StorageQueueStepSent> SendAsync(CloudEvent command, CancellationToken cancellationToken = default)
+    public async Task<QueueStepSent> SendAsync(CloudEvent command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
         var queue = await _queues.GetAsync(_options.RequestQueueName!, cancellationToken).ConfigureAwait(false);
         var (text, bytes, claimCheck) = await _events.EncodeAsync(command, queue.Name, cancellationToken).ConfigureAwait(false);
         var receipt = await queue.SendMessageAsync(text, cancellationToken).ConfigureAwait(false);
-        return new StorageQueueStepSent(receipt.Value.MessageId, bytes, claimCheck);
+        return new QueueStepSent(receipt.Value.MessageId, bytes, claimCheck);
     }
 
     /// <summary>
@@ -233,6 +228,8 @@ public sealed partial class StorageQueueStepChannel
             LogReleaseFailed(_logger, message.MessageId, queue.Name, ex.ErrorCode, ex.Message);
         }
     }
+
+    Task IQueueStepChannel.SendCommandAsync(CloudEvent command, CancellationToken cancellationToken) => SendAsync(command, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The reply callback failed for queue message {MessageId} (CloudEvent {EventId}) on {Queue}, delivery {DequeueCount} of {MaxDequeueCount}; it will be delivered again")]
     private static partial void LogCallbackFailed(ILogger logger, Exception exception, string messageId, string? eventId, string queue, long dequeueCount, int maxDequeueCount);

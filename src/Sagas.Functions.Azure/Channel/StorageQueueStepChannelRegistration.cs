@@ -1,8 +1,7 @@
-using CloudNative.CloudEvents;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sagas.Functions.ClaimCheck;
+using Sagas.Functions.Queues;
 using Sagas.Steps;
 
 namespace Sagas.Functions.Azure.Channel;
@@ -21,38 +20,10 @@ public static class StorageQueueStepChannelRegistration
     /// <param name="pollingClock">The clock that paces polling; defaults to the application's <see cref="TimeProvider"/>.</param>
     public static IServiceCollection AddStorageQueueStepChannel(this IServiceCollection services, string name, Action<StorageQueueStepChannelOptions> configure, TimeProvider? pollingClock = null)
     {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(configure);
-        var options = new StorageQueueStepChannelOptions();
-        configure(options);
-        services.AddSingleton(sp => new StorageQueueChannelRoute(
-            name,
-            new StorageQueueStepChannel(
-                options,
-                sp.GetService<IClaimCheckStore>(),
-                sp.GetService<ILogger<StorageQueueStepChannel>>(),
-                pollingClock ?? sp.GetService<TimeProvider>())));
-        services.AddSingleton<IStepChannel>(sp => sp.GetServices<StorageQueueChannelRoute>().First(r => r.Name == name));
-        services.AddSingleton<IHostedService>(sp => new StorageQueueReplyListener(
-            sp.GetServices<StorageQueueChannelRoute>().First(r => r.Name == name).Channel,
-            sp.GetRequiredService<IStepReplyHandler>()));
-        return services;
+        return QueueStepChannels.Add(services, name, configure, (sp, options) => new StorageQueueStepChannel(
+            options,
+            sp.GetService<IClaimCheckStore>(),
+            sp.GetService<ILogger<StorageQueueStepChannel>>(),
+            pollingClock ?? sp.GetService<TimeProvider>()));
     }
-}
-
-/// <summary>A <see cref="StorageQueueStepChannel"/> under the name routes use.</summary>
-internal sealed class StorageQueueChannelRoute(string name, StorageQueueStepChannel channel) : IStepChannel
-{
-    public string Name { get; } = name;
-
-    public StorageQueueStepChannel Channel { get; } = channel;
-
-    public Task SendAsync(CloudEvent command, CancellationToken cancellationToken) => Channel.SendAsync(command, cancellationToken);
-}
-
-/// <summary>Polls the channel's reply queue and hands each reply to the saga application.</summary>
-internal sealed class StorageQueueReplyListener(StorageQueueStepChannel channel, IStepReplyHandler replies) : BackgroundService
-{
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => channel.ListenAsync(replies.HandleAsync, stoppingToken);
 }

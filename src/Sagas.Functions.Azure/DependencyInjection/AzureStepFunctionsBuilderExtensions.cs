@@ -24,10 +24,7 @@ public static class AzureStepFunctionsBuilderExtensions
     public static StepFunctionsBuilder AddAzureQueueTrigger(this StepFunctionsBuilder functions, Action<StepQueueTriggerOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(functions);
-        ArgumentNullException.ThrowIfNull(configure);
-        var services = functions.Services;
-        services.AddOptions<StepQueueTriggerOptions>().Configure(configure).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StepQueueTriggerOptions>, StepQueueTriggerOptionsValidator>());
+        var services = functions.AddHostOptions<StepQueueTriggerOptions, StepQueueTriggerOptionsValidator>(configure).Services;
         services.TryAddSingleton(sp => new StepQueueTrigger(
             sp.GetRequiredService<StepFunctionRunner>(),
             sp.GetRequiredService<IOptions<StepQueueTriggerOptions>>().Value,

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Sagas.CloudEvents;
 using Sagas.Functions.Azure.Queues;
 using Sagas.Functions.ClaimCheck;
+using Sagas.Functions.Queues;
 using Sagas.Functions.Runner;
 
 namespace Sagas.Functions.Azure.QueueTrigger;
@@ -62,7 +63,7 @@ public sealed partial class StepQueueTrigger
     private readonly StepFunctionRunner _runner;
     private readonly StepQueueTriggerOptions _options;
     private readonly StorageQueueClients _queues;
-    private readonly StorageQueueCloudEvents _events;
+    private readonly QueueCloudEvents _events;
     private readonly StoragePoisonQueue _poison;
     private readonly ILogger _logger;
 
@@ -87,7 +88,7 @@ public sealed partial class StepQueueTrigger
         _runner = runner;
         _options = options;
         _queues = new StorageQueueClients(StorageQueues.CreateServiceClient(options), options.CreateQueues);
-        _events = new StorageQueueCloudEvents(claimChecks, options.MaxMessageBytes);
+        _events = StorageQueues.CloudEvents(claimChecks, options.MaxMessageBytes);
         _poison = new StoragePoisonQueue(_queues, options.MaxMessageBytes, timeProvider ?? TimeProvider.System);
         _logger = logger ?? NullLogger<StepQueueTrigger>.Instance;
     }

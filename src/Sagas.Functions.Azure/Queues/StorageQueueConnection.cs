@@ -1,5 +1,7 @@
 using Azure.Core;
 using Azure.Storage.Queues;
+using Sagas.Functions.ClaimCheck;
+using Sagas.Functions.Queues;
 
 namespace Sagas.Functions.Azure.Queues;
 
@@ -41,6 +43,10 @@ internal static class StorageQueues
 
     /// <summary>The size of a message of <paramref name="bytes"/> bytes once Base64-encoded, which is what the 64 KiB limit counts.</summary>
     public static int EncodedSize(int bytes) => (bytes + 2) / 3 * 4;
+
+    /// <summary>CloudEvents in Storage Queue messages: UTF-8 JSON text, Base64-encoded by the queue client, counted after encoding.</summary>
+    public static QueueCloudEvents CloudEvents(IClaimCheckStore? claimChecks, int maxMessageBytes)
+        => new(claimChecks, new QueueMessageLimit("a Storage Queue message", maxMessageBytes, EncodedSize, " once Base64-encoded"));
 
     public static void CheckConnection(List<string> failures, string prefix, StorageQueueConnectionOptions options)
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Sagas.Contracts;
 using Sagas.Functions.Http;
 using Sagas.Functions.Runner;
@@ -80,6 +81,20 @@ public sealed class StepFunctionsBuilder
     {
         ArgumentNullException.ThrowIfNull(configure);
         Services.Configure(configure);
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a host's options, set by <paramref name="configure"/> (again on each call) and checked by
+    /// <typeparamref name="TValidator"/> when the application starts.
+    /// </summary>
+    internal StepFunctionsBuilder AddHostOptions<TOptions, TValidator>(Action<TOptions> configure)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.AddOptions<TOptions>().Configure(configure).ValidateOnStart();
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
         return this;
     }
 }

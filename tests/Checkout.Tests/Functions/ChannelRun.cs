@@ -11,10 +11,10 @@ namespace Checkout.Tests.Functions;
 /// </summary>
 internal static class ChannelRun
 {
-    public static async Task<CheckoutState> CompleteAsync(CheckoutFixture checkout, string listenerType, Guid orderId, Func<CancellationToken, Task> pump)
+    public static async Task<CheckoutState> CompleteAsync(CheckoutFixture checkout, Guid orderId, Func<CancellationToken, Task> pump)
     {
         using var stop = new CancellationTokenSource();
-        var listeners = checkout.Host.Services.GetServices<IHostedService>().Where(h => h.GetType().Name == listenerType).ToList();
+        var listeners = checkout.Host.Services.GetServices<IHostedService>().Where(h => h.GetType().Name == "QueueReplyListener").ToList();
         Assert.NotEmpty(listeners);
         foreach (var listener in listeners)
         {

@@ -60,7 +60,7 @@ public sealed class When_the_retriable_steps_are_routed_to_a_lambda_behind_sqs
         });
         var order = await checkout.SubmitAsync(Scenario.Happy);
         var handler = lambda.GetRequiredService<SqsLambdaHandler>();
-        var state = await ChannelRun.CompleteAsync(checkout, "SqsReplyListener", order.OrderId, stop => PumpAsync(sqs, requests, handler, stop));
+        var state = await ChannelRun.CompleteAsync(checkout, order.OrderId, stop => PumpAsync(sqs, requests, handler, stop));
 
         Assert.All(state.Steps, s => Assert.Equal(StepStatus.Completed, s.Status));
         Assert.Equal(["confirmation-sent", "crm-updated", "invoice-generated"], lambda.GetRequiredService<EffectLog>().For(order.OrderId).Order());

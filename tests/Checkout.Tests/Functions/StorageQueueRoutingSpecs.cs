@@ -58,7 +58,7 @@ public sealed class When_the_retriable_steps_are_routed_to_an_azure_function_beh
         var order = await checkout.SubmitAsync(Scenario.Happy);
         var requestQueue = new QueueClient(connection, requests, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
         var trigger = functionApp.GetRequiredService<StepQueueTrigger>();
-        var state = await ChannelRun.CompleteAsync(checkout, "StorageQueueReplyListener", order.OrderId, stop => PumpAsync(requestQueue, requests, trigger, stop));
+        var state = await ChannelRun.CompleteAsync(checkout, order.OrderId, stop => PumpAsync(requestQueue, requests, trigger, stop));
 
         Assert.All(state.Steps, s => Assert.Equal(StepStatus.Completed, s.Status));
         Assert.NotNull(state.InvoiceNumber);
