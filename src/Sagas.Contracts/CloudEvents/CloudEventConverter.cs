@@ -29,7 +29,9 @@ public sealed class CloudEventConverter
     /// <summary>The media type of a JSON CloudEvents batch.</summary>
     public const string BatchContentType = "application/cloudevents-batch+json";
 
+    private static readonly ContentType Structured = new(StructuredContentType);
     private readonly ContractRegistry _registry;
+    private readonly ContractEventFormatter _formatter;
 
     /// <summary>Creates a converter for the contracts in <paramref name="registry"/>.</summary>
     /// <param name="registry">The known contracts.</param>
@@ -39,7 +41,7 @@ public sealed class CloudEventConverter
         ArgumentNullException.ThrowIfNull(registry);
         _registry = registry;
         JsonOptions = jsonOptions ?? ContractJson.CreateOptions();
-        Formatter = new ContractEventFormatter(JsonOptions);
+        _formatter = new ContractEventFormatter(JsonOptions);
     }
 
     /// <summary>The contracts this converter knows.</summary>
@@ -49,11 +51,17 @@ public sealed class CloudEventConverter
     public JsonSerializerOptions JsonOptions { get; }
 
     /// <summary>The CloudEvents JSON event formatter in use.</summary>
-    public CloudEventFormatter Formatter { get; }
+    public CloudEventFormatter Formatter => _formatter;
 
     /// <summary>Builds the CloudEvent for a contract instance.</summary>
     /// <exception cref="InvalidOperationException">The message's type is not a registered contract.</exception>
-    public CloudEvent ToCloudEvent(object message, EventMetadata metadata)
+    public CloudEvent ToCloudEvent(object message, EventMetadata metadata) => ToCloudEvent(message, metadata, serializeData: true);
+
+    /// <summary>
+    /// Builds the CloudEvent for a contract instance; with <paramref name="serializeData"/> false its data is the
+    /// instance itself, serialized only when the event is encoded: for an event that is encoded at once and kept nowhere.
+    /// </summary>
+    internal CloudEvent ToCloudEvent(object message, EventMetadata metadata, bool serializeData)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(metadata);
@@ -67,7 +75,7 @@ public sealed class CloudEventConverter
             Subject = metadata.Subject,
             Time = metadata.Time,
             DataContentType = MediaTypeNames.Application.Json,
-            Data = JsonSerializer.SerializeToElement(message, contract.ClrType, JsonOptions),
+            Data = serializeData ? JsonSerializer.SerializeToElement(message, contract.ClrType, JsonOptions) : message,
         };
         SetMetadataExtensions(cloudEvent, metadata);
         return cloudEvent;
@@ -147,7 +155,7 @@ public sealed class CloudEventConverter
 
     /// <summary>Encodes an event in structured mode (<c>application/cloudevents+json</c>).</summary>
     public ReadOnlyMemory<byte> EncodeStructured(CloudEvent cloudEvent)
-        => Formatter.EncodeStructuredModeMessage(cloudEvent, out _);
+        => _formatter.EncodeStructured(cloudEvent);
 
     /// <summary>Parses a structured-mode JSON CloudEvent.</summary>
     /// <exception cref="CloudEventRejectedException">The body is not a valid CloudEvent.</exception>
@@ -155,7 +163,7 @@ public sealed class CloudEventConverter
     {
         try
         {
-            return Formatter.DecodeStructuredModeMessage(body, new ContentType(StructuredContentType), SagaAttributes.All);
+            return _formatter.DecodeStructuredModeMessage(body, Structured, SagaAttributes.All);
         }
         catch (Exception ex) when (ex is ArgumentException or JsonException or FormatException or InvalidOperationException)
         {

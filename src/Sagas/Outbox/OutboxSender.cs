@@ -3,6 +3,7 @@ using MassTransit;
 using MassTransit.Serialization;
 using Sagas.CloudEvents;
 using Sagas.Diagnostics;
+using Sagas.Serialization;
 
 namespace Sagas.Outbox;
 
@@ -16,7 +17,10 @@ public static class OutboxSender
         ArgumentNullException.ThrowIfNull(message);
         using var activity = StartSend(message);
         var endpoint = await transport.GetSendEndpoint(message.Destination).ConfigureAwait(false);
-        var serializer = new CopyBodySerializer(new System.Net.Mime.ContentType(message.ContentType), new BytesMessageBody(message.Body.ToArray()));
+        var contentType = message.ContentType == CloudEventsMessageSerializer.CloudEventsContentType.MediaType
+            ? CloudEventsMessageSerializer.CloudEventsContentType // the usual one, parsed once
+            : new System.Net.Mime.ContentType(message.ContentType);
+        var serializer = new CopyBodySerializer(contentType, MessageBodies.Of(message.Body));
         await endpoint.Send(new SerializedMessageBody(), Pipe.Execute<SendContext<SerializedMessageBody>>(context =>
         {
             context.MessageId = message.Id;

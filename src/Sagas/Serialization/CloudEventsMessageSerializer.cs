@@ -61,6 +61,20 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
     /// <summary>Builds the CloudEvent for an outgoing MassTransit message.</summary>
     public CloudEvent ToCloudEvent<T>(SendContext<T> context)
         where T : class
+        => ToCloudEvent(context, serializeData: true);
+
+    /// <inheritdoc />
+    public MessageBody GetMessageBody<T>(SendContext<T> context)
+        where T : class
+    {
+        // Encoded at once, so the data is written straight from the message, never through a JsonElement.
+        var body = _converter.EncodeStructured(ToCloudEvent(context, serializeData: false));
+        context.ContentType = CloudEventsContentType;
+        return MessageBodies.Of(body);
+    }
+
+    private CloudEvent ToCloudEvent<T>(SendContext<T> context, bool serializeData)
+        where T : class
     {
         ArgumentNullException.ThrowIfNull(context);
         var message = context.Message;
@@ -79,7 +93,7 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
         CloudEvent cloudEvent;
         if (_converter.Registry.TryGet(message.GetType(), out _))
         {
-            cloudEvent = _converter.ToCloudEvent(message, metadata);
+            cloudEvent = _converter.ToCloudEvent(message, metadata, serializeData);
         }
         else if (!IsMassTransitMessage(message.GetType()))
         {
@@ -102,15 +116,6 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
 
         SetEnvelopeExtensions(cloudEvent, context);
         return cloudEvent;
-    }
-
-    /// <inheritdoc />
-    public MessageBody GetMessageBody<T>(SendContext<T> context)
-        where T : class
-    {
-        var body = _converter.EncodeStructured(ToCloudEvent(context));
-        context.ContentType = CloudEventsContentType;
-        return new BytesMessageBody(body.ToArray());
     }
 
     /// <inheritdoc />
@@ -208,7 +213,7 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
 
     private static JsonMessageEnvelope ToEnvelope(CloudEvent cloudEvent, object message, string[] messageTypes, Uri? destinationAddress)
     {
-        var headers = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase)
+        var headers = new Dictionary<string, object?>(8, StringComparer.OrdinalIgnoreCase)
         {
             [CloudEventHeaders.Id] = cloudEvent.Id,
             [CloudEventHeaders.Source] = cloudEvent.Source?.ToString(),
