@@ -85,7 +85,9 @@ internal sealed class StepHttpProtocol(StepFunctionRunner runner, StepFunctionHt
         var result = await runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
         return result.Status switch
         {
-            StepFunctionStatus.Replied => StepHttpAnswer.Reply(runner.Converter.ToHttpContent(result.Reply!, mode == StepHttpMode.Structured ? ContentMode.Structured : ContentMode.Binary)),
+            StepFunctionStatus.Replied => StepHttpAnswer.Reply(mode == StepHttpMode.Structured
+                ? StructuredContent(result.ReplyBody) // the stored reply as it is: not decoded and encoded again
+                : runner.Converter.ToHttpContent(result.Reply!, ContentMode.Binary)),
             StepFunctionStatus.Rejected => Rejected(request, result.Rejection!),
             _ => InProgress(request, [$"command '{command.Id}' from '{command.Source}' is already running"]),
         };
@@ -183,5 +185,12 @@ internal sealed class StepHttpProtocol(StepFunctionRunner runner, StepFunctionHt
         {
             problem.Extensions[name] = value;
         }
+    }
+
+    private static ByteArrayContent StructuredContent(ReadOnlyMemory<byte> body)
+    {
+        var content = new ByteArrayContent(body.ToArray());
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(CloudEventConverter.StructuredContentType) { CharSet = "utf-8" };
+        return content;
     }
 }

@@ -60,10 +60,14 @@ public sealed record StepFunctionRejection(string? EventType, string? EventId, s
 /// <summary>The outcome of one <see cref="StepFunctionRunner.RunAsync"/> call: a reply, a rejection, or "in progress".</summary>
 public sealed class StepFunctionResult
 {
-    private StepFunctionResult(StepFunctionStatus status, CloudEvent? reply, bool isDuplicate, StepFunctionRejection? rejection)
+    private readonly CloudEventConverter? _converter;
+    private CloudEvent? _reply;
+
+    private StepFunctionResult(StepFunctionStatus status, ReadOnlyMemory<byte> replyBody, CloudEventConverter? converter, bool isDuplicate, StepFunctionRejection? rejection)
     {
         Status = status;
-        Reply = reply;
+        ReplyBody = replyBody;
+        _converter = converter;
         IsDuplicate = isDuplicate;
         Rejection = rejection;
     }
@@ -72,7 +76,15 @@ public sealed class StepFunctionResult
     public StepFunctionStatus Status { get; }
 
     /// <summary>The reply CloudEvent when <see cref="Status"/> is <see cref="StepFunctionStatus.Replied"/>; otherwise <see langword="null"/>.</summary>
-    public CloudEvent? Reply { get; }
+    /// <remarks>Decoded from <see cref="ReplyBody"/> when first read: a host that answers in structured mode sends the body as it is.</remarks>
+    public CloudEvent? Reply => _reply ?? (Status == StepFunctionStatus.Replied ? _reply = _converter!.DecodeStructured(ReplyBody) : null);
+
+    /// <summary>
+    /// The reply as the inbox stored it, a structured-mode CloudEvent (<c>application/cloudevents+json</c>), when
+    /// <see cref="Status"/> is <see cref="StepFunctionStatus.Replied"/>; otherwise empty. The first answer and every
+    /// duplicate's are these same bytes.
+    /// </summary>
+    public ReadOnlyMemory<byte> ReplyBody { get; }
 
     /// <summary>Whether <see cref="Reply"/> was produced by an earlier execution of the same command (the handler did not run now).</summary>
     public bool IsDuplicate { get; }
@@ -80,9 +92,10 @@ public sealed class StepFunctionResult
     /// <summary>Why the command was rejected when <see cref="Status"/> is <see cref="StepFunctionStatus.Rejected"/>; otherwise <see langword="null"/>.</summary>
     public StepFunctionRejection? Rejection { get; }
 
-    internal static StepFunctionResult Replied(CloudEvent reply, bool isDuplicate) => new(StepFunctionStatus.Replied, reply, isDuplicate, null);
+    internal static StepFunctionResult Replied(ReadOnlyMemory<byte> stored, CloudEventConverter converter, bool isDuplicate)
+        => new(StepFunctionStatus.Replied, stored, converter, isDuplicate, null);
 
-    internal static StepFunctionResult Rejected(StepFunctionRejection rejection) => new(StepFunctionStatus.Rejected, null, false, rejection);
+    internal static StepFunctionResult Rejected(StepFunctionRejection rejection) => new(StepFunctionStatus.Rejected, default, null, false, rejection);
 
-    internal static StepFunctionResult InProgress() => new(StepFunctionStatus.InProgress, null, false, null);
+    internal static StepFunctionResult InProgress() => new(StepFunctionStatus.InProgress, default, null, false, null);
 }

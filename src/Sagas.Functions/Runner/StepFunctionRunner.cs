@@ -190,7 +190,7 @@ public sealed partial class StepFunctionRunner
         {
             case StepInboxClaimStatus.Completed:
                 LogDuplicate(_logger, command.Id!, command.Source, invocation.Step, invocation.SagaId);
-                return StepFunctionResult.Replied(Converter.DecodeStructured(claim.Reply), isDuplicate: true);
+                return StepFunctionResult.Replied(claim.Reply, Converter, isDuplicate: true);
             case StepInboxClaimStatus.InProgress:
                 LogInProgress(_logger, command.Id!, command.Source, invocation.Step, invocation.SagaId);
                 return StepFunctionResult.InProgress();
@@ -211,8 +211,8 @@ public sealed partial class StepFunctionRunner
             throw;
         }
 
-        // Decoded from the stored bytes, so the first answer and every duplicate's are the same event.
-        return StepFunctionResult.Replied(Converter.DecodeStructured(stored), isDuplicate: false);
+        // The stored bytes, so the first answer and every duplicate's are the same event.
+        return StepFunctionResult.Replied(stored, Converter, isDuplicate: false);
     }
 
     private async ValueTask<object> InvokeAsync(StepInvocation invocation, CancellationToken cancellationToken)
@@ -239,6 +239,7 @@ public sealed partial class StepFunctionRunner
     {
         var command = invocation.Decoded.CloudEvent;
         var sagaId = invocation.SagaId.ToString();
+        // Encoded at once for the inbox, so the data is written straight from the reply.
         return Converter.ToCloudEvent(reply, new EventMetadata
         {
             Id = ReplyId(key),
@@ -249,7 +250,7 @@ public sealed partial class StepFunctionRunner
             CausationId = command.Id,
             TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : command[SagaAttributes.TraceParent.Name] as string,
             TraceState = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.TraceStateString : command[SagaAttributes.TraceState.Name] as string,
-        });
+        }, serializeData: false);
     }
 
     /// <summary>A name-based UUID (version 8) of the inbox key: the same command always gets the same reply id.</summary>

@@ -2,7 +2,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using CloudNative.CloudEvents;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Sagas.CloudEvents;
+using Sagas.Functions.Inbox;
+using Sagas.Functions.Runner;
 using Sagas.Functions.Tests.Harness;
 using Sagas.Steps;
 
@@ -45,6 +49,23 @@ public class StepFunctionEndpointTests
         Assert.Equal(reply.Id, body.RootElement.GetProperty("id").GetString()); // the payload is authoritative
         Assert.Equal("structured-1", reply[SagaAttributes.CausationId.Name]);
         Assert.Equal(SagaId, Replies.Completed(reply).SagaId);
+    }
+
+    [Fact]
+    public async Task A_structured_reply_is_the_body_the_inbox_stored_as_it_is()
+    {
+        await using var app = await FunctionApp.StartAsync();
+        var command = Commands.ReserveStock(SagaId, id: "structured-stored");
+
+        using var response = await app.Client.SendAsync(Replies.Post(command, ContentMode.Structured));
+
+        var reply = await Replies.ReadReplyAsync(response);
+        var claim = await app.Services.GetRequiredService<IStepInbox>().TryClaimAsync(
+            new StepInboxKey(app.Services.GetRequiredService<IOptions<StepFunctionOptions>>().Value.EndpointName, command.Source!.ToString(), command.Id!), default);
+        Assert.Equal(StepInboxClaimStatus.Completed, claim.Status);
+        Assert.Equal(claim.Reply.ToArray(), await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal("utf-8", response.Content.Headers.ContentType?.CharSet);
+        Assert.Equal("structured-stored", reply[SagaAttributes.CausationId.Name]);
     }
 
     [Fact]
