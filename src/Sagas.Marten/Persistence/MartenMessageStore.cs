@@ -36,7 +36,6 @@ internal sealed class MartenMessageStore(IDocumentStore store, NpgsqlDataSource 
             return CommitResult.Duplicate;
         }
 
-        transaction.MarkCommitted();
         return CommitResult.Committed;
     }
 

@@ -56,7 +56,6 @@ internal sealed class MartenSagaStore<TState>(IDocumentStore store, SagasTables 
             return CommitResult.Conflict;
         }
 
-        transaction.MarkCommitted();
         return CommitResult.Committed;
     }
 }

@@ -54,17 +54,17 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
             return;
         }
 
-        if (!transaction.IsCommitted
-            && await store.CommitAsync(transaction, context.CancellationToken).ConfigureAwait(false) == CommitResult.Duplicate)
+        if (!transaction.IsCommitted)
         {
-            await RedeliverAsync(context, transaction).ConfigureAwait(false);
-            return;
+            transaction.Record(await store.CommitAsync(transaction, context.CancellationToken).ConfigureAwait(false));
+            if (transaction.IsDuplicate)
+            {
+                await RedeliverAsync(context, transaction).ConfigureAwait(false);
+                return;
+            }
         }
 
-        if (transaction.Outgoing.Count > 0 && !transaction.IsDispatched)
-        {
-            await dispatcher.DispatchAsync(transaction.Outgoing, context.CancellationToken).ConfigureAwait(false);
-        }
+        await transaction.DispatchOnceAsync(dispatcher, context.CancellationToken).ConfigureAwait(false); // no-op when the saga's repository dispatched
     }
 
     /// <summary>The consumer type a duplicate is reported consumed by.</summary>

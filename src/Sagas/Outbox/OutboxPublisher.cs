@@ -72,12 +72,8 @@ internal sealed class OutboxPublisher(
                 : null,
         });
 
-        if (await store.CommitAsync(transaction, cancellationToken).ConfigureAwait(false) == CommitResult.Duplicate)
-        {
-            return false;
-        }
-
-        await dispatcher.DispatchAsync(transaction.Outgoing, cancellationToken).ConfigureAwait(false);
-        return true;
+        transaction.Record(await store.CommitAsync(transaction, cancellationToken).ConfigureAwait(false));
+        await transaction.DispatchOnceAsync(dispatcher, cancellationToken).ConfigureAwait(false);
+        return transaction.IsCommitted;
     }
 }

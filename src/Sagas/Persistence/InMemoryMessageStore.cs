@@ -78,7 +78,6 @@ public sealed class InMemoryMessageStore : IMessageStore, IOutboxMonitor
             ApplyOutbox(transaction);
         }
 
-        transaction.MarkCommitted();
         return ValueTask.FromResult(CommitResult.Committed);
     }
 

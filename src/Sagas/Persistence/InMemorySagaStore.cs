@@ -91,7 +91,6 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
             _messages.ApplyOutbox(transaction);
         }
 
-        transaction.MarkCommitted();
         return ValueTask.FromResult(CommitResult.Committed);
     }
 }

@@ -9,7 +9,9 @@ namespace Sagas.Persistence;
 /// </summary>
 /// <remarks>
 /// One instance exists per received message. Handlers add to it through the consume context
-/// (<c>Publish</c>/<c>Send</c> are captured) and through <see cref="Schedule"/> / <see cref="CancelScheduled"/>.
+/// (<c>Publish</c>/<c>Send</c> are captured; a send with a delay becomes a message with a due time) and through
+/// <see cref="CancelScheduled"/>. A store commits it and returns a <see cref="CommitResult"/>; the transaction's own
+/// bookkeeping (committed, duplicate, dispatched) is kept by Sagas from that result.
 /// When a saga update loses an optimistic-concurrency race the saga is run again against fresh state and
 /// <see cref="Reset"/> drops what the losing run produced.
 /// </remarks>
@@ -42,7 +44,7 @@ public sealed class MessageTransaction
     /// <summary>Scheduled messages to withdraw (by <see cref="OutboxMessage.Id"/>) in the same commit.</summary>
     public IReadOnlyList<Guid> Cancelled => _cancelled;
 
-    /// <summary>Whether the transaction has been committed (by a saga store, or by the inbox/outbox filter).</summary>
+    /// <summary>Whether a store committed the transaction (a saga's, or the inbox/outbox filter's message store).</summary>
     public bool IsCommitted { get; private set; }
 
     /// <summary>Adds an outgoing message.</summary>
@@ -53,19 +55,6 @@ public sealed class MessageTransaction
         _outgoing.Add(message);
     }
 
-    /// <summary>Adds an outgoing message with a due time and returns its id, which <see cref="CancelScheduled"/> takes.</summary>
-    public Guid Schedule(OutboxMessage message)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        if (message.DueTime is null)
-        {
-            throw new ArgumentException("A scheduled message needs a DueTime.", nameof(message));
-        }
-
-        Add(message);
-        return message.Id;
-    }
-
     /// <summary>Withdraws a message scheduled by an earlier transaction; a no-op when it was already delivered.</summary>
     public void CancelScheduled(Guid messageId)
     {
@@ -74,7 +63,7 @@ public sealed class MessageTransaction
     }
 
     /// <summary>Drops everything added so far (the saga is about to run again against fresh state).</summary>
-    public void Reset()
+    internal void Reset()
     {
         ThrowIfCommitted();
         _outgoing.Clear();
@@ -84,17 +73,31 @@ public sealed class MessageTransaction
     /// <summary>Whether the commit found the inbox record already there: the message was a duplicate and nothing was stored.</summary>
     public bool IsDuplicate { get; private set; }
 
-    /// <summary>Marks the transaction committed; called by the store that committed it.</summary>
-    public void MarkCommitted() => IsCommitted = true;
+    /// <summary>Whether the outgoing messages were handed to the dispatcher.</summary>
+    internal bool IsDispatched { get; private set; }
 
-    /// <summary>Whether the outgoing messages were handed to the dispatcher already (by the saga repository).</summary>
-    public bool IsDispatched { get; private set; }
+    /// <summary>Records what the store's commit returned: committed, or a duplicate whose effects were already stored.</summary>
+    internal void Record(CommitResult result)
+    {
+        IsCommitted |= result == CommitResult.Committed;
+        IsDuplicate |= result == CommitResult.Duplicate;
+    }
 
-    /// <summary>Marks the outgoing messages handed to the dispatcher.</summary>
-    public void MarkDispatched() => IsDispatched = true;
+    /// <summary>
+    /// Hands the outgoing messages to <paramref name="dispatcher"/> once the transaction is committed, and only once: the one
+    /// rule of commit, then dispatch. A saga's repository calls it while it still holds the saga, so that saga's messages
+    /// leave in commit order; the inbox/outbox filter calls it for every other consumer.
+    /// </summary>
+    internal async Task DispatchOnceAsync(IOutboxDispatcher dispatcher, CancellationToken cancellationToken)
+    {
+        if (!IsCommitted || IsDispatched || _outgoing.Count == 0)
+        {
+            return;
+        }
 
-    /// <summary>Marks the message a duplicate; called by the store whose commit found the inbox record.</summary>
-    public void MarkDuplicate() => IsDuplicate = true;
+        await dispatcher.DispatchAsync(_outgoing, cancellationToken).ConfigureAwait(false);
+        IsDispatched = true;
+    }
 
     private void ThrowIfCommitted()
     {

@@ -42,12 +42,7 @@ internal sealed class StoreSagaRepository<TState>(
         try
         {
             await SendOnceAsync(context, next, transaction).ConfigureAwait(false);
-            if (transaction.IsCommitted && transaction.Outgoing.Count > 0)
-            {
-                // Still holding the saga's stripe: its messages leave in commit order.
-                await dispatcher.DispatchAsync(transaction.Outgoing, context.CancellationToken).ConfigureAwait(false);
-                transaction.MarkDispatched();
-            }
+            await transaction.DispatchOnceAsync(dispatcher, context.CancellationToken).ConfigureAwait(false); // still holding the saga's stripe
         }
         finally
         {
@@ -172,7 +167,9 @@ internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
     {
         var id = state.CorrelationId;
         var expected = _versions.GetValueOrDefault(id);
-        switch (await store.CommitAsync(id, state, expected, transaction, CancellationToken).ConfigureAwait(false))
+        var result = await store.CommitAsync(id, state, expected, transaction, CancellationToken).ConfigureAwait(false);
+        transaction.Record(result);
+        switch (result)
         {
             case CommitResult.Committed:
                 if (state is StepSagaState stepState)
@@ -187,7 +184,6 @@ internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
 
                 break;
             case CommitResult.Duplicate:
-                transaction.MarkDuplicate();
                 break;
             case CommitResult.Conflict:
                 throw new SagaVersionConflictException(id);

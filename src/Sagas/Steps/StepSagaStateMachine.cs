@@ -136,7 +136,8 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
 
     /// <summary>
     /// Carries out what the engine decided, in the transaction of the event being handled: withdraws and sets timers
-    /// (outbox messages with a due time, to this saga's own queue), publishes the commands with the step attributes, and
+    /// (delayed sends to this saga's own endpoint, captured as outbox messages with a due time), publishes the commands
+    /// with the step attributes, and
     /// moves the saga to its new state through MassTransit's transition.
     /// </summary>
     private async Task ApplyAsync(BehaviorContext<TState> context, StepTransition transition)
@@ -147,14 +148,18 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
             tx.CancelScheduled(timer);
         }
 
-        var runtime = Runtime(context);
-        var causation = context.Headers.Get<string>(Serialization.CloudEventHeaders.Id);
-        foreach (var timer in transition.Timers)
+        var sagaId = context.Saga.CorrelationId;
+        if (transition.Timers.Count > 0)
         {
-            tx.Schedule(StepTimers.ToOutboxMessage(runtime, timer.Timer, timer.Id, context.ReceiveContext.InputAddress, timer.DueAt, causation));
+            // Through the same capture as the commands: a send with a delay becomes an outbox message with a due time.
+            var runtime = Runtime(context);
+            var self = await context.GetSendEndpoint(context.ReceiveContext.InputAddress).ConfigureAwait(false);
+            foreach (var timer in transition.Timers)
+            {
+                await self.Send(timer.Timer, Pipe.Execute<SendContext<StepTimerElapsed>>(s => StepTimers.Address(s, runtime, timer.Id, timer.DueAt))).ConfigureAwait(false);
+            }
         }
 
-        var sagaId = context.Saga.CorrelationId;
         foreach (var command in transition.Commands)
         {
             await context.Publish(command.Message, command.Message.GetType(), Pipe.Execute<PublishContext>(p =>

@@ -70,9 +70,9 @@ public sealed class InMemorySagaStoreTests
         var next = Transaction("e2", Message());
         next.CancelScheduled(scheduled.Id);
 
-        await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 1 }, 1, next, default);
+        var result = await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 1 }, 1, next, default);
 
-        Assert.True(next.IsCommitted);
+        Assert.Equal(CommitResult.Committed, result); // the store says so; the transaction's bookkeeping is Sagas' own
         Assert.True(await _messages.IsDuplicateAsync(Transaction("e2"), default));
         Assert.False(_messages.IsPending(scheduled.Id));
         Assert.Single(_messages.Undelivered);

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Sagas.CloudEvents;
 using Sagas.Outbox;
 using Sagas.Persistence;
 using Sagas.Steps;
@@ -76,6 +77,30 @@ public sealed class When_a_sagas_timers_and_replies_are_lost
         var copy = Assert.Single(sent.Addresses, a => a.AbsolutePath.EndsWith("shipment-state", StringComparison.Ordinal));
         Assert.Equal(original.Destination, copy);
         Assert.NotEqual("queue", copy.Scheme);
+    }
+
+    [Fact]
+    public async Task A_timers_copy_is_the_same_event_as_the_timer_so_the_saga_inbox_takes_only_one_of_them()
+    {
+        var lost = new List<OutboxMessage>();
+        await using var shipment = await StartLosingTimersAsync(lost);
+        for (var i = 0; i < 500 && lost.Count == 0; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        // The timer left its transition as a delayed send through the outbox capture, as commands do.
+        var original = Assert.Single(lost);
+        Assert.Equal(shipment.Host.Time.GetUtcNow() + ShipmentSaga.Deadline, original.DueTime);
+        var converter = shipment.Host.Services.GetRequiredService<CloudEventConverter>();
+        var runtime = shipment.Host.Services.GetRequiredService<StepRuntime>();
+        var timer = converter.Decode(converter.DecodeStructured(original.Body));
+
+        var copy = converter.DecodeStructured(StepTimers.ToOutboxMessage(runtime, (StepTimerElapsed)timer.Message, original.Id, original.Destination, original.DueTime!.Value, causationId: null).Body);
+
+        Assert.Equal(original.Id.ToString(), timer.CloudEvent.Id);
+        Assert.Equal(runtime.Source, timer.CloudEvent.Source);
+        Assert.Equal((timer.CloudEvent.Source, timer.CloudEvent.Id, timer.CloudEvent.Type, timer.CloudEvent.Subject), (copy.Source, copy.Id, copy.Type, copy.Subject));
     }
 
     private static Task<Shipment> StartLosingTimersAsync(List<OutboxMessage>? lost = null)
