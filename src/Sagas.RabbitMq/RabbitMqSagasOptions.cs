@@ -50,34 +50,6 @@ public sealed class RabbitMqSagasOptions
 
     internal Uri HostAddress => new(ConnectionString!);
 
-    internal void Validate()
-    {
-        if (string.IsNullOrWhiteSpace(ConnectionString))
-        {
-            throw new InvalidOperationException("UseRabbitMq: ConnectionString is required, e.g. \"amqp://user:password@localhost:5672/\".");
-        }
-
-        if (!Uri.TryCreate(ConnectionString, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps" or "rabbitmq" or "rabbitmqs"))
-        {
-            throw new InvalidOperationException($"UseRabbitMq: ConnectionString '{Redacted(ConnectionString)}' is not an AMQP URI (amqp://user:password@host:port/vhost).");
-        }
-
-        if (PrefetchCount == 0)
-        {
-            throw new InvalidOperationException("UseRabbitMq: PrefetchCount must be at least 1.");
-        }
-
-        if (Mandatory && !PublisherConfirmation)
-        {
-            throw new InvalidOperationException("UseRabbitMq: Mandatory needs PublisherConfirmation: without confirmations a returned message is not noticed.");
-        }
-
-        if (RedeliveryIntervals.Any(i => i < TimeSpan.Zero))
-        {
-            throw new InvalidOperationException("UseRabbitMq: RedeliveryIntervals must not be negative.");
-        }
-    }
-
-    private static string Redacted(string value)
+    internal static string Redacted(string value)
         => Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0 ? value.Replace(uri.UserInfo, "***", StringComparison.Ordinal) : value;
 }

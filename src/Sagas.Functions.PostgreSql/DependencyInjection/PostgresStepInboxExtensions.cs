@@ -20,12 +20,11 @@ public static class PostgresStepInboxExtensions
     {
         ArgumentNullException.ThrowIfNull(functions);
         ArgumentNullException.ThrowIfNull(configure);
-        var options = new PostgresStepInboxOptions();
-        configure(options);
-        options.Validate();
+        functions.AddHostOptions<PostgresStepInboxOptions, PostgresStepInboxOptionsValidator>(configure);
         functions.Services.RemoveAll<IStepInbox>();
         functions.Services.AddSingleton<IStepInbox>(sp =>
         {
+            var options = sp.GetRequiredService<IOptions<PostgresStepInboxOptions>>().Value;
             var function = sp.GetRequiredService<IOptions<StepFunctionOptions>>().Value;
             return new PostgresStepInbox(options.ConnectionString!, options.SchemaName, options.CreateTableIfMissing, sp.GetRequiredService<TimeProvider>(), function.InboxRetention, function.InboxClaimTimeout);
         });

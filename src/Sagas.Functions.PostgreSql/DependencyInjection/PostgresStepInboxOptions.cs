@@ -11,17 +11,4 @@ public sealed class PostgresStepInboxOptions
 
     /// <summary>Whether the schema and table are created at first use when missing. Default <see langword="true"/>.</summary>
     public bool CreateTableIfMissing { get; set; } = true;
-
-    internal void Validate()
-    {
-        if (string.IsNullOrWhiteSpace(ConnectionString))
-        {
-            throw new InvalidOperationException("UsePostgresInbox: ConnectionString is required, e.g. \"Host=localhost;Database=shop;Username=functions;Password=...\".");
-        }
-
-        if (string.IsNullOrWhiteSpace(SchemaName) || !SchemaName.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
-        {
-            throw new InvalidOperationException($"UsePostgresInbox: SchemaName must be lower-case letters, digits and underscores, got '{SchemaName}'.");
-        }
-    }
 }

@@ -3,6 +3,7 @@ using Weasel.Core;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Sagas.Marten;
 using Sagas.Marten.Inbox;
@@ -20,22 +21,22 @@ public static class MartenSagasBuilderExtensions
 {
     /// <summary>
     /// Stores sagas, inbox and outbox in PostgreSQL through Marten and runs the outbox relay and the inbox
-    /// cleanup as hosted services (start the application with a generic host).
+    /// cleanup as hosted services (start the application with a generic host). The options can also be bound from
+    /// configuration (<c>services.Configure&lt;MartenSagasOptions&gt;(configuration.GetSection("Sagas:PostgreSql"))</c>);
+    /// every wrong setting is named when the application starts.
     /// </summary>
     public static SagasBuilder UseMarten(this SagasBuilder sagas, Action<MartenSagasOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(sagas);
         ArgumentNullException.ThrowIfNull(configure);
-        var options = new MartenSagasOptions();
-        configure(options);
-        options.Validate();
-
         var services = sagas.Services;
-        services.AddSingleton(options);
-        services.AddSingleton(new SagasTables(options.SchemaName));
-        services.AddSingleton(_ =>
+        services.AddOptions<MartenSagasOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MartenSagasOptions>, MartenSagasOptionsValidator>());
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<MartenSagasOptions>>().Value);
+        services.AddSingleton(sp => new SagasTables(sp.GetRequiredService<MartenSagasOptions>().SchemaName));
+        services.AddSingleton(sp =>
         {
-            var dataSource = new NpgsqlDataSourceBuilder(options.ConnectionString);
+            var dataSource = new NpgsqlDataSourceBuilder(sp.GetRequiredService<MartenSagasOptions>().ConnectionString);
             dataSource.ConnectionStringBuilder.NoResetOnClose = true; // no session state is kept: skip DISCARD ALL on every pooled use
             if (dataSource.ConnectionStringBuilder.MaxAutoPrepare == 0)
             {
@@ -43,7 +44,7 @@ public static class MartenSagasBuilderExtensions
             }
             return dataSource.Build();
         });
-        services.AddSingleton<IDocumentStore>(sp => new DocumentStore(CreateStoreOptions(sp.GetRequiredService<NpgsqlDataSource>(), options, sagas.SagaStateTypes, sp.GetRequiredService<SagasTables>())));
+        services.AddSingleton<IDocumentStore>(sp => new DocumentStore(CreateStoreOptions(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<MartenSagasOptions>(), sagas.SagaStateTypes, sp.GetRequiredService<SagasTables>())));
         services.AddSingleton(typeof(ISagaStore<>), typeof(MartenSagaStore<>));
         services.AddSingleton<IMessageStore, MartenMessageStore>();
         services.AddSingleton<IOutboxMonitor, MartenOutboxMonitor>(); // the outbox lag health check reads PostgreSQL

@@ -51,25 +51,4 @@ public sealed class MartenSagasOptions
 
     /// <summary>How many expired inbox records one cleanup statement removes. Default 1000.</summary>
     public int InboxCleanupBatchSize { get; set; } = 1000;
-
-    internal void Validate()
-    {
-        Check(!string.IsNullOrWhiteSpace(ConnectionString), "MartenSagasOptions.ConnectionString is required.");
-        Check(System.Text.RegularExpressions.Regex.IsMatch(SchemaName, "^[a-z_][a-z0-9_]{0,62}$"), $"MartenSagasOptions.SchemaName must be a lower-case PostgreSQL identifier, got '{SchemaName}'.");
-        Check(InlineSendTimeout > TimeSpan.Zero, $"MartenSagasOptions.InlineSendTimeout must be positive, got {InlineSendTimeout}.");
-        Check(RelayTakeoverDelay >= TimeSpan.Zero, $"MartenSagasOptions.RelayTakeoverDelay must not be negative, got {RelayTakeoverDelay}.");
-        Check(RelayBatchSize is > 0 and <= 10_000, $"MartenSagasOptions.RelayBatchSize must be between 1 and 10000, got {RelayBatchSize}.");
-        Check(RelayPollInterval > TimeSpan.Zero, $"MartenSagasOptions.RelayPollInterval must be positive, got {RelayPollInterval}.");
-        Check(RelayBatchWindow >= TimeSpan.Zero && RelayBatchWindow < RelayPollInterval, $"MartenSagasOptions.RelayBatchWindow must be between zero and RelayPollInterval, got {RelayBatchWindow}.");
-        Check(InboxCleanupInterval > TimeSpan.Zero, $"MartenSagasOptions.InboxCleanupInterval must be positive, got {InboxCleanupInterval}.");
-        Check(InboxCleanupBatchSize > 0, $"MartenSagasOptions.InboxCleanupBatchSize must be positive, got {InboxCleanupBatchSize}.");
-    }
-
-    private static void Check(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new InvalidOperationException(message);
-        }
-    }
 }

@@ -1,6 +1,8 @@
 using System.Reflection;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Sagas.CloudEvents;
 using Sagas.Contracts;
 using Sagas.Faults;
@@ -17,22 +19,26 @@ public static class RabbitMqSagasBuilderExtensions
     /// no queue takes yet stays in the outbox), exchanges named after the CloudEvents types, an error queue per endpoint,
     /// redelivery of transient failures.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The options are incomplete or invalid; the message names the setting.</exception>
+    /// <remarks>
+    /// The options can also be bound from configuration
+    /// (<c>services.Configure&lt;RabbitMqSagasOptions&gt;(configuration.GetSection("Sagas:RabbitMq"))</c>); every wrong
+    /// setting is named when the application starts (an <see cref="OptionsValidationException"/>).
+    /// </remarks>
     public static SagasBuilder UseRabbitMq(this SagasBuilder sagas, Action<RabbitMqSagasOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(sagas);
         ArgumentNullException.ThrowIfNull(configure);
-        var options = new RabbitMqSagasOptions();
-        configure(options);
-        options.Validate();
-        sagas.Services.AddSingleton(options);
+        sagas.Services.AddOptions<RabbitMqSagasOptions>().Configure(configure).ValidateOnStart();
+        sagas.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqSagasOptions>, RabbitMqSagasOptionsValidator>());
+        sagas.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<RabbitMqSagasOptions>>().Value);
 
         return sagas.UseTransport((x, configureBus) =>
         {
-            x.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            x.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {
                 if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
                 {
+                    var options = context.GetRequiredService<RabbitMqSagasOptions>();
                     rabbit.PrefetchCount = options.PrefetchCount;
                     if (options.QueueType == RabbitMqQueueType.Quorum)
                     {
@@ -43,6 +49,7 @@ public static class RabbitMqSagasBuilderExtensions
 
             x.UsingRabbitMq((context, cfg) =>
             {
+                var options = context.GetRequiredService<RabbitMqSagasOptions>();
                 var connectionName = options.ConnectionName ?? Assembly.GetEntryAssembly()?.GetName().Name ?? "sagas";
                 cfg.Host(options.HostAddress, connectionName, host => host.PublisherConfirmation = options.PublisherConfirmation);
                 cfg.MessageTopology.SetEntityNameFormatter(

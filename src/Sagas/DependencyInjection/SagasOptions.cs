@@ -1,6 +1,10 @@
 namespace Sagas;
 
-/// <summary>Options of a Sagas application, validated at start.</summary>
+/// <summary>
+/// Options of a Sagas application: set them with <c>SagasBuilder.Configure</c> or bind them from configuration
+/// (<c>services.Configure&lt;SagasOptions&gt;(configuration.GetSection("Sagas"))</c>); every wrong setting is named when the
+/// application starts.
+/// </summary>
 public sealed class SagasOptions
 {
     /// <summary>
@@ -34,27 +38,4 @@ public sealed class SagasOptions
 
     /// <summary>Most overdue sagas one sweep wakes. Default 500.</summary>
     public int SweepBatchSize { get; set; } = 500;
-
-    internal void Validate()
-    {
-        if (SweepInterval <= TimeSpan.Zero || SweepGrace < TimeSpan.Zero || SweepBatchSize < 1)
-        {
-            throw new InvalidOperationException($"SagasOptions.SweepInterval must be positive (got {SweepInterval}), SweepGrace not negative (got {SweepGrace}) and SweepBatchSize at least 1 (got {SweepBatchSize}).");
-        }
-
-        if (ConcurrentMessageLimit < 1)
-        {
-            throw new InvalidOperationException($"SagasOptions.ConcurrentMessageLimit must be at least 1, got {ConcurrentMessageLimit}.");
-        }
-
-        if (InboxRetention <= TimeSpan.Zero)
-        {
-            throw new InvalidOperationException($"SagasOptions.InboxRetention must be positive, got {InboxRetention}.");
-        }
-
-        if (MaxConcurrencyRetries < 1)
-        {
-            throw new InvalidOperationException($"SagasOptions.MaxConcurrencyRetries must be at least 1, got {MaxConcurrencyRetries}.");
-        }
-    }
 }

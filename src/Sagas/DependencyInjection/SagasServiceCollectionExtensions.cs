@@ -34,11 +34,8 @@ public static class SagasServiceCollectionExtensions
 
         var builder = new SagasBuilder(services);
         services.AddSingleton(builder);
-        services.AddOptions<SagasOptions>().Validate(o =>
-        {
-            o.Validate();
-            return true;
-        }).ValidateOnStart();
+        services.AddOptions<SagasOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SagasOptions>, SagasOptionsValidator>());
 
         configure(builder);
 
@@ -62,15 +59,8 @@ public static class SagasServiceCollectionExtensions
         services.TryAddSingleton<DeadLetterObserver>();
         services.TryAddSingleton<Sagas.Gateway.StepGateway>();
         services.TryAddSingleton<IStepReplyHandler, Sagas.Gateway.BusStepReplyHandler>();
-        services.AddOptions<Sagas.Gateway.StepRoutingOptions>().Validate(o =>
-        {
-            foreach (var (type, route) in o.Routes)
-            {
-                route.Validate(type);
-            }
-
-            return true;
-        }).ValidateOnStart();
+        services.AddOptions<Sagas.Gateway.StepRoutingOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Sagas.Gateway.StepRoutingOptions>, Sagas.Gateway.StepRoutingOptionsValidator>());
 
         services.AddMassTransit(x =>
         {

@@ -57,22 +57,4 @@ public sealed class StepRoute
 
     /// <summary>Shared secret for the <c>X-Sagas-Signature</c> HMAC header, when the function requires signed requests.</summary>
     public string? SignatureSecret { get; set; }
-
-    internal void Validate(string type)
-    {
-        if ((Http is null) == string.IsNullOrEmpty(Channel))
-        {
-            throw new InvalidOperationException($"StepRoutingOptions.Routes[\"{type}\"] needs either Http or Channel, not both or neither.");
-        }
-
-        if (Http is { IsAbsoluteUri: false })
-        {
-            throw new InvalidOperationException($"StepRoutingOptions.Routes[\"{type}\"].Http must be an absolute URI.");
-        }
-
-        if (AttemptTimeout <= TimeSpan.Zero || MaxRetries < 0 || RetryDelay < TimeSpan.Zero || BreakerFailureRatio is <= 0 or > 1 || BreakDuration < TimeSpan.FromMilliseconds(500) || OutageBudget < TimeSpan.Zero)
-        {
-            throw new InvalidOperationException($"StepRoutingOptions.Routes[\"{type}\"]: AttemptTimeout must be positive, MaxRetries, RetryDelay and OutageBudget not negative, BreakerFailureRatio in (0, 1], BreakDuration at least 500 ms.");
-        }
-    }
 }

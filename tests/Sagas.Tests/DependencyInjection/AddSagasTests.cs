@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Sagas.Tests.Onboarding;
@@ -24,9 +25,74 @@ public sealed class AddSagasTests
         services.AddSagas(sagas => sagas.AddOnboarding().Configure(o => o.InboxRetention = TimeSpan.Zero));
         using var provider = services.BuildServiceProvider();
 
-        var error = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IOptions<SagasOptions>>().Value);
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<SagasOptions>>().Value);
 
-        Assert.Equal("SagasOptions.InboxRetention must be positive, got 00:00:00.", error.Message);
+        Assert.Equal(["SagasOptions.InboxRetention must be positive, got 00:00:00."], error.Failures);
+    }
+
+    [Fact]
+    public void Every_wrong_setting_is_named_at_once()
+    {
+        var services = new ServiceCollection();
+        services.AddSagas(sagas => sagas.AddOnboarding().Configure(o =>
+        {
+            o.ConcurrentMessageLimit = 0;
+            o.SweepInterval = TimeSpan.Zero;
+            o.SweepBatchSize = 0;
+        }));
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<SagasOptions>>().Value);
+
+        Assert.Equal(
+            [
+                "SagasOptions.ConcurrentMessageLimit must be at least 1, got 0.",
+                "SagasOptions.SweepInterval must be positive, got 00:00:00.",
+                "SagasOptions.SweepBatchSize must be at least 1, got 0.",
+            ],
+            error.Failures);
+    }
+
+    [Fact]
+    public void Options_bind_from_configuration()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Sagas:Source"] = "/shop/worker",
+            ["Sagas:ConcurrentMessageLimit"] = "8",
+            ["Sagas:InboxRetention"] = "2.00:00:00",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSagas(sagas => sagas.AddOnboarding());
+        services.Configure<SagasOptions>(configuration.GetSection("Sagas"));
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<SagasOptions>>().Value;
+
+        Assert.Equal(new Uri("/shop/worker", UriKind.Relative), options.Source);
+        Assert.Equal(8, options.ConcurrentMessageLimit);
+        Assert.Equal(TimeSpan.FromDays(2), options.InboxRetention);
+    }
+
+    [Fact]
+    public void A_wrong_route_is_named_with_each_wrong_setting()
+    {
+        var services = new ServiceCollection();
+        services.AddSagas(sagas => sagas.AddOnboarding().RouteSteps(r => r.Routes["com.example.reserve.v1"] = new Sagas.Gateway.StepRoute
+        {
+            Http = new Uri("/reserve", UriKind.Relative),
+            MaxRetries = -1,
+        }));
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<Sagas.Gateway.StepRoutingOptions>>().Value);
+
+        Assert.Equal(
+            [
+                "StepRoutingOptions.Routes[\"com.example.reserve.v1\"].Http must be an absolute URI, got '/reserve'.",
+                "StepRoutingOptions.Routes[\"com.example.reserve.v1\"].MaxRetries must not be negative, got -1.",
+            ],
+            error.Failures);
     }
 
     [Fact]

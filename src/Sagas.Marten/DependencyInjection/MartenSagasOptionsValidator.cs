@@ -1,0 +1,36 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace Sagas.Marten;
+
+/// <summary>Validates <see cref="MartenSagasOptions"/> at start, naming every setting that is wrong.</summary>
+internal sealed partial class MartenSagasOptionsValidator : IValidateOptions<MartenSagasOptions>
+{
+    private const string Prefix = nameof(MartenSagasOptions) + ".";
+
+    public ValidateOptionsResult Validate(string? name, MartenSagasOptions options)
+    {
+        var failures = new List<string>();
+        Check(failures, !string.IsNullOrWhiteSpace(options.ConnectionString), $"{Prefix}{nameof(options.ConnectionString)} is required.");
+        Check(failures, options.SchemaName is not null && Identifier().IsMatch(options.SchemaName), $"{Prefix}{nameof(options.SchemaName)} must be a lower-case PostgreSQL identifier, got '{options.SchemaName}'.");
+        Check(failures, options.InlineSendTimeout > TimeSpan.Zero, $"{Prefix}{nameof(options.InlineSendTimeout)} must be positive, got {options.InlineSendTimeout}.");
+        Check(failures, options.RelayTakeoverDelay >= TimeSpan.Zero, $"{Prefix}{nameof(options.RelayTakeoverDelay)} must not be negative, got {options.RelayTakeoverDelay}.");
+        Check(failures, options.RelayBatchSize is > 0 and <= 10_000, $"{Prefix}{nameof(options.RelayBatchSize)} must be between 1 and 10000, got {options.RelayBatchSize}.");
+        Check(failures, options.RelayPollInterval > TimeSpan.Zero, $"{Prefix}{nameof(options.RelayPollInterval)} must be positive, got {options.RelayPollInterval}.");
+        Check(failures, options.RelayBatchWindow >= TimeSpan.Zero && options.RelayBatchWindow < options.RelayPollInterval, $"{Prefix}{nameof(options.RelayBatchWindow)} must be between zero and RelayPollInterval, got {options.RelayBatchWindow}.");
+        Check(failures, options.InboxCleanupInterval > TimeSpan.Zero, $"{Prefix}{nameof(options.InboxCleanupInterval)} must be positive, got {options.InboxCleanupInterval}.");
+        Check(failures, options.InboxCleanupBatchSize > 0, $"{Prefix}{nameof(options.InboxCleanupBatchSize)} must be positive, got {options.InboxCleanupBatchSize}.");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Check(List<string> failures, bool condition, string failure)
+    {
+        if (!condition)
+        {
+            failures.Add(failure);
+        }
+    }
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
+    private static partial Regex Identifier();
+}

@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Options;
+
+namespace Sagas.Gateway;
+
+/// <summary>Validates <see cref="StepRoutingOptions"/> at start, naming every route and setting that is wrong.</summary>
+internal sealed class StepRoutingOptionsValidator : IValidateOptions<StepRoutingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StepRoutingOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var (type, route) in options.Routes)
+        {
+            var setting = $"{nameof(StepRoutingOptions)}.{nameof(StepRoutingOptions.Routes)}[\"{type}\"]";
+            if ((route.Http is null) == string.IsNullOrEmpty(route.Channel))
+            {
+                failures.Add($"{setting} needs either Http or Channel, not both or neither.");
+            }
+
+            if (route.Http is { IsAbsoluteUri: false })
+            {
+                failures.Add($"{setting}.{nameof(StepRoute.Http)} must be an absolute URI, got '{route.Http}'.");
+            }
+
+            if (route.AttemptTimeout <= TimeSpan.Zero)
+            {
+                failures.Add($"{setting}.{nameof(StepRoute.AttemptTimeout)} must be positive, got {route.AttemptTimeout}.");
+            }
+
+            if (route.MaxRetries < 0)
+            {
+                failures.Add($"{setting}.{nameof(StepRoute.MaxRetries)} must not be negative, got {route.MaxRetries}.");
+            }
+
+            if (route.RetryDelay < TimeSpan.Zero)
+            {
+                failures.Add($"{setting}.{nameof(StepRoute.RetryDelay)} must not be negative, got {route.RetryDelay}.");
+            }
+
+            if (route.OutageBudget < TimeSpan.Zero)
+            {
+                failures.Add($"{setting}.{nameof(StepRoute.OutageBudget)} must not be negative, got {route.OutageBudget}.");
+            }
+
+            if (route.BreakerFailureRatio is <= 0 or > 1)
+            {
+                failures.Add($"{setting}.{nameof(StepRoute.BreakerFailureRatio)} must be in (0, 1], got {route.BreakerFailureRatio}.");
+            }
+
+            if (route.BreakDuration < TimeSpan.FromMilliseconds(500))
+            {
+                failures.Add($"{setting}.{nameof(StepRoute.BreakDuration)} must be at least 500 ms, got {route.BreakDuration}.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,52 @@
+using Checkout;
+using Checkout.Saga;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Sagas.Marten;
+
+namespace Sagas.Marten.Tests.DependencyInjection;
+
+public sealed class UseMartenTests
+{
+    [Fact]
+    public void Every_wrong_setting_is_named_at_start()
+    {
+        var services = new ServiceCollection();
+        services.AddSagas(s => s.AddCheckout().UseMarten(o =>
+        {
+            o.ConnectionString = " ";
+            o.SchemaName = "Sagas-Schema";
+            o.RelayBatchSize = 0;
+        }));
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<MartenSagasOptions>>().Value);
+
+        Assert.Equal(
+            [
+                "MartenSagasOptions.ConnectionString is required.",
+                "MartenSagasOptions.SchemaName must be a lower-case PostgreSQL identifier, got 'Sagas-Schema'.",
+                "MartenSagasOptions.RelayBatchSize must be between 1 and 10000, got 0.",
+            ],
+            error.Failures);
+    }
+
+    [Fact]
+    public void The_options_bind_from_configuration_over_what_the_code_set()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Sagas:PostgreSql:ConnectionString"] = "Host=db;Database=shop",
+            ["Sagas:PostgreSql:RelayBatchSize"] = "50",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSagas(s => s.AddCheckout().UseMarten(o => o.SchemaName = "shop_sagas"));
+        services.Configure<MartenSagasOptions>(configuration.GetSection("Sagas:PostgreSql"));
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<MartenSagasOptions>();
+
+        Assert.Equal(("Host=db;Database=shop", "shop_sagas", 50), (options.ConnectionString, options.SchemaName, options.RelayBatchSize));
+    }
+}

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Sagas.RabbitMq;
+
+namespace Sagas.RabbitMq.Tests.DependencyInjection;
+
+public sealed class UseRabbitMqTests
+{
+    [Fact]
+    public void Every_wrong_setting_is_named_at_start_without_the_password()
+    {
+        var services = new ServiceCollection();
+        services.AddSagas(s => s.UseRabbitMq(o =>
+        {
+            o.ConnectionString = "http://shop:s3cret@broker/";
+            o.PrefetchCount = 0;
+            o.PublisherConfirmation = false;
+        }));
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<RabbitMqSagasOptions>>().Value);
+
+        Assert.Equal(
+            [
+                "RabbitMqSagasOptions.ConnectionString 'http://***@broker/' is not an AMQP URI (amqp://user:password@host:port/vhost).",
+                "RabbitMqSagasOptions.PrefetchCount must be at least 1.",
+                "RabbitMqSagasOptions.Mandatory needs PublisherConfirmation: without confirmations a returned message is not noticed.",
+            ],
+            error.Failures);
+    }
+
+    [Fact]
+    public void The_options_bind_from_configuration()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Sagas:RabbitMq:ConnectionString"] = "amqp://guest:guest@localhost:5672/",
+            ["Sagas:RabbitMq:QueueType"] = "Classic",
+            ["Sagas:RabbitMq:PrefetchCount"] = "16",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSagas(s => s.UseRabbitMq(_ => { }));
+        services.Configure<RabbitMqSagasOptions>(configuration.GetSection("Sagas:RabbitMq"));
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<RabbitMqSagasOptions>();
+
+        Assert.Equal(("amqp://guest:guest@localhost:5672/", RabbitMqQueueType.Classic, (ushort)16), (options.ConnectionString, options.QueueType, options.PrefetchCount));
+    }
+}
