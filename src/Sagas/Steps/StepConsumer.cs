@@ -42,7 +42,7 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
             if (channel is not null)
             {
                 // The reply comes back later through the channel's listener.
-                await channel.SendAsync(ToCommandEvent(context, stepContext), context.CancellationToken).ConfigureAwait(false);
+                await channel.SendAsync(ToCommandEvent(context, stepContext, serializeData: true), context.CancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -50,7 +50,8 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
         }
         else if (route is not null)
         {
-            reply = await gateway.InvokeAsync(ToCommandEvent(context, stepContext), stepContext, route, context.CancellationToken).ConfigureAwait(false);
+            // Only encoded (for each HTTP attempt), never handed on: its data is written straight from the command.
+            reply = await gateway.InvokeAsync(ToCommandEvent(context, stepContext, serializeData: false), stepContext, route, context.CancellationToken).ConfigureAwait(false);
         }
         else if (services.GetService<IStepHandler<TCommand, TResult>>() is { } handler)
         {
@@ -78,8 +79,12 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
         }
     }
 
-    /// <summary>The command as the function receives it: the same CloudEvents id and source as on the bus, so the function's inbox recognises redeliveries.</summary>
-    private CloudNative.CloudEvents.CloudEvent ToCommandEvent(ConsumeContext<TCommand> context, StepContext step)
+    /// <summary>
+    /// The command as the function receives it: the same CloudEvents id and source as on the bus, so the function's inbox
+    /// recognises redeliveries. Its data is a JSON value when <c>serializeData</c> (a channel may check it in), else the
+    /// command itself, written only when the event is encoded.
+    /// </summary>
+    private CloudNative.CloudEvents.CloudEvent ToCommandEvent(ConsumeContext<TCommand> context, StepContext step, bool serializeData)
         => converter.ToCloudEvent(context.Message, new EventMetadata
         {
             Id = context.Headers.Get<string>(Serialization.CloudEventHeaders.Id) ?? (context.MessageId ?? NewId.NextGuid()).ToString(),
@@ -89,7 +94,7 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
             TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : context.Headers.Get<string>(SagaAttributes.TraceParent.Name),
             TraceState = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.TraceStateString : context.Headers.Get<string>(SagaAttributes.TraceState.Name),
             Extensions = new StepCommandAttributes(step.SagaId, step.Step, step.Attempt, step.IsCompensation).ToExtensions(),
-        });
+        }, serializeData);
 
     /// <summary>A step attribute as the serializer put it in the headers: <c>subject</c> as <c>ce-subject</c>, extensions by name.</summary>
     private static object? Attribute(Headers headers, string name)

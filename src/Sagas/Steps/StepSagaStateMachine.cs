@@ -137,8 +137,7 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
     /// <summary>
     /// Carries out what the engine decided, in the transaction of the event being handled: withdraws and sets timers
     /// (delayed sends to this saga's own endpoint, captured as outbox messages with a due time), publishes the commands
-    /// with the step attributes, and
-    /// moves the saga to its new state through MassTransit's transition.
+    /// with the step attributes, and moves the saga to its new state through MassTransit's transition.
     /// </summary>
     private async Task ApplyAsync(BehaviorContext<TState> context, StepTransition transition)
     {

@@ -65,7 +65,7 @@ internal sealed partial class StepTimerSweeper<TState>(
                     continue;
                 }
 
-                var message = StepTimers.ToOutboxMessage(runtime, timer, timerId, destination, dueAt, causationId: null) with { DueTime = null };
+                var message = StepTimers.ToOutboxMessage(runtime, timer, timerId, destination, dueAt) with { DueTime = null };
                 try
                 {
                     await OutboxSender.SendAsync(bus, message, cancellationToken).ConfigureAwait(false);

@@ -26,7 +26,7 @@ internal static class StepTimers
     }
 
     /// <summary>A copy of a timer, built outside any transition (the sweep's re-send): the same event as the timer itself.</summary>
-    public static OutboxMessage ToOutboxMessage(StepRuntime runtime, StepTimerElapsed timer, Guid timerId, Uri destination, DateTimeOffset dueAt, string? causationId)
+    public static OutboxMessage ToOutboxMessage(StepRuntime runtime, StepTimerElapsed timer, Guid timerId, Uri destination, DateTimeOffset dueAt)
     {
         var sagaId = timer.SagaId.ToString();
         var cloudEvent = runtime.Converter.ToCloudEvent(timer, new EventMetadata
@@ -35,7 +35,6 @@ internal static class StepTimers
             Source = runtime.Source,
             Subject = sagaId,
             CorrelationId = sagaId,
-            CausationId = causationId,
             Time = runtime.TimeProvider.GetUtcNow(),
         });
         return new OutboxMessage

@@ -96,7 +96,7 @@ public sealed class When_a_sagas_timers_and_replies_are_lost
         var runtime = shipment.Host.Services.GetRequiredService<StepRuntime>();
         var timer = converter.Decode(converter.DecodeStructured(original.Body));
 
-        var copy = converter.DecodeStructured(StepTimers.ToOutboxMessage(runtime, (StepTimerElapsed)timer.Message, original.Id, original.Destination, original.DueTime!.Value, causationId: null).Body);
+        var copy = converter.DecodeStructured(StepTimers.ToOutboxMessage(runtime, (StepTimerElapsed)timer.Message, original.Id, original.Destination, original.DueTime!.Value).Body);
 
         Assert.Equal(original.Id.ToString(), timer.CloudEvent.Id);
         Assert.Equal(runtime.Source, timer.CloudEvent.Source);
