@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Net;
 using System.Net.Sockets;
 using MassTransit;
 
@@ -15,7 +16,8 @@ public static class InfrastructureFaults
     /// Whether <paramref name="exception"/>, or an exception it wraps, is a transient fault of the infrastructure: a
     /// socket or I/O error, a timeout, an HTTP request that got no answer, a <see cref="DbException"/> that says it is
     /// transient (Npgsql: connection refused or lost, the server shutting down or starting up, too many connections), or
-    /// a transient MassTransit <see cref="ConnectionException"/> (the broker is unreachable).
+    /// a transient MassTransit <see cref="ConnectionException"/> (the broker is unreachable), or a cloud service call
+    /// (AWS SDK, Azure SDK: SQS, Storage Queues) that got no answer, timed out, was throttled or failed on the server.
     /// </summary>
     public static bool IsInfrastructure(Exception exception)
     {
@@ -36,11 +38,36 @@ public static class InfrastructureFaults
                     return http.StatusCode is null || (int)http.StatusCode >= 500;
                 case var _ when current.GetType().FullName == "MassTransit.MessageReturnedException":
                     return true; // RabbitMQ returned a message it could not route: its queue is not declared (yet)
+                case var _ when CloudServiceStatus(current) is { } status:
+                    return IsUnavailableStatus(status);
             }
         }
 
         return false;
     }
+
+    // The HTTP status of a cloud SDK's service exception, found by name so that the core references no cloud SDK: AWS's
+    // Amazon.Runtime.AmazonServiceException (AmazonSQSException and the others derive from it) and Azure's
+    // Azure.RequestFailedException (Storage Queues, Blobs, ...; status 0 when no response came). Null for anything else.
+    private static int? CloudServiceStatus(Exception exception)
+    {
+        for (var type = exception.GetType(); type is not null; type = type.BaseType)
+        {
+            switch (type.FullName)
+            {
+                case "Amazon.Runtime.AmazonServiceException":
+                    return type.GetProperty("StatusCode")?.GetValue(exception) is HttpStatusCode code ? (int)code : 0;
+                case "Azure.RequestFailedException":
+                    return type.GetProperty("Status")?.GetValue(exception) as int? ?? 0;
+            }
+        }
+
+        return null;
+    }
+
+    // No answer (0), a timeout (408), throttling (429) or a server-side failure (5xx): the service will take the call later.
+    // Any other status (400 a malformed request, 403 a missing permission, 404 a missing queue) is not waited out.
+    private static bool IsUnavailableStatus(int status) => status is 0 or 408 or 429 or >= 500;
 
     // SQLSTATE class 08 (connection exception), 53 (insufficient resources: too many connections, ...), PostgreSQL's
     // 57P01-57P03 (the server is shutting down, crashed, or is starting up) and 40001/40P01 (a serialization failure or a
