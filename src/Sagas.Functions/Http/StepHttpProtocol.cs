@@ -187,9 +187,9 @@ internal sealed class StepHttpProtocol(StepFunctionRunner runner, StepFunctionHt
         }
     }
 
-    private static ByteArrayContent StructuredContent(ReadOnlyMemory<byte> body)
+    private static ReadOnlyMemoryContent StructuredContent(ReadOnlyMemory<byte> body)
     {
-        var content = new ByteArrayContent(body.ToArray());
+        var content = new ReadOnlyMemoryContent(body); // the stored bytes themselves, not a copy
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(CloudEventConverter.StructuredContentType) { CharSet = "utf-8" };
         return content;
     }

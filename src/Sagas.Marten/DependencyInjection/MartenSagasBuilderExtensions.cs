@@ -3,7 +3,6 @@ using Weasel.Core;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using Sagas.Marten;
 using Sagas.Marten.Inbox;
@@ -30,9 +29,7 @@ public static class MartenSagasBuilderExtensions
         ArgumentNullException.ThrowIfNull(sagas);
         ArgumentNullException.ThrowIfNull(configure);
         var services = sagas.Services;
-        services.AddOptions<MartenSagasOptions>().Configure(configure).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MartenSagasOptions>, MartenSagasOptionsValidator>());
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<MartenSagasOptions>>().Value);
+        sagas.AddValidatedOptions<MartenSagasOptions, MartenSagasOptionsValidator>(configure);
         services.AddSingleton(sp => new SagasTables(sp.GetRequiredService<MartenSagasOptions>().SchemaName));
         services.AddSingleton(sp =>
         {

@@ -1,7 +1,6 @@
 using System.Reflection;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Sagas.CloudEvents;
 using Sagas.Contracts;
@@ -28,11 +27,7 @@ public static class RabbitMqSagasBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(sagas);
         ArgumentNullException.ThrowIfNull(configure);
-        sagas.Services.AddOptions<RabbitMqSagasOptions>().Configure(configure).ValidateOnStart();
-        sagas.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqSagasOptions>, RabbitMqSagasOptionsValidator>());
-        sagas.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<RabbitMqSagasOptions>>().Value);
-
-        return sagas.UseTransport((x, configureBus) =>
+        return sagas.AddValidatedOptions<RabbitMqSagasOptions, RabbitMqSagasOptionsValidator>(configure).UseTransport((x, configureBus) =>
         {
             x.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {

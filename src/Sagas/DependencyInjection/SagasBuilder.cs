@@ -3,6 +3,7 @@ using MassTransit;
 using MassTransit.Saga;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Sagas.Contracts;
 using Sagas.Persistence;
 using Sagas.Steps;
@@ -57,6 +58,26 @@ public sealed partial class SagasBuilder
     {
         ArgumentNullException.ThrowIfNull(configure);
         configure(Contracts);
+        return this;
+    }
+
+    /// <summary>
+    /// Adds options of Sagas or of one of its packages: set by <paramref name="configure"/> (again on each call), checked
+    /// by <typeparamref name="TValidator"/> when the application starts, and resolvable as <typeparamref name="TOptions"/>
+    /// itself.
+    /// </summary>
+    internal SagasBuilder AddValidatedOptions<TOptions, TValidator>(Action<TOptions>? configure = null)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        var options = Services.AddOptions<TOptions>().ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
+        Services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<TOptions>>().Value);
         return this;
     }
 

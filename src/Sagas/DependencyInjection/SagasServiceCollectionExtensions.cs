@@ -34,8 +34,8 @@ public static class SagasServiceCollectionExtensions
 
         var builder = new SagasBuilder(services);
         services.AddSingleton(builder);
-        services.AddOptions<SagasOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SagasOptions>, SagasOptionsValidator>());
+        builder.AddValidatedOptions<SagasOptions, SagasOptionsValidator>();
+        builder.AddValidatedOptions<Sagas.Gateway.StepRoutingOptions, Sagas.Gateway.StepRoutingOptionsValidator>();
 
         configure(builder);
 
@@ -43,7 +43,6 @@ public static class SagasServiceCollectionExtensions
         services.TryAddSingleton(builder.Contracts);
         services.TryAddSingleton(sp => new CloudEventConverter(sp.GetRequiredService<ContractRegistry>()));
         services.TryAddSingleton(sp => new StepRuntime(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<CloudEventConverter>(), sp.GetRequiredService<SagasOptions>().Source));
-        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<SagasOptions>>().Value);
         services.TryAddSingleton(sp => new CloudEventsMessageSerializer(
             sp.GetRequiredService<CloudEventConverter>(),
             sp.GetRequiredService<SagasOptions>().Source,
@@ -59,8 +58,6 @@ public static class SagasServiceCollectionExtensions
         services.TryAddSingleton<DeadLetterObserver>();
         services.TryAddSingleton<Sagas.Gateway.StepGateway>();
         services.TryAddSingleton<IStepReplyHandler, Sagas.Gateway.BusStepReplyHandler>();
-        services.AddOptions<Sagas.Gateway.StepRoutingOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Sagas.Gateway.StepRoutingOptions>, Sagas.Gateway.StepRoutingOptionsValidator>());
 
         services.AddMassTransit(x =>
         {
