@@ -164,6 +164,8 @@ static async Task<Measurement> MeasureAsync(ServiceProvider provider, Completion
         completion.OnDone = () => window.Release();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
         var collectionsBefore = GC.CollectionCount(0);
+        var pausedBefore = GC.GetTotalPauseDuration();
+        var cpuBefore = Environment.CpuUsage.TotalTime;
         var started = Stopwatch.GetTimestamp();
         for (var i = 0; i < count; i++)
         {
@@ -183,6 +185,8 @@ static async Task<Measurement> MeasureAsync(ServiceProvider provider, Completion
         {
             KilobytesPerSaga = Math.Round((GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore) / 1024.0 / count, 1),
             Gen0PerThousand = Math.Round((GC.CollectionCount(0) - collectionsBefore) * 1000.0 / count, 1),
+            CpuMicrosecondsPerSaga = Math.Round((Environment.CpuUsage.TotalTime - cpuBefore).TotalMicroseconds / count, 0),
+            GcPausePercent = Math.Round(100 * (GC.GetTotalPauseDuration() - pausedBefore) / elapsed, 1),
         };
     }
     finally
@@ -204,8 +208,14 @@ namespace Sagas.Benchmarks
         /// <summary>Gen-0 collections per thousand sagas.</summary>
         public double Gen0PerThousand { get; init; }
 
+        /// <summary>Processor time of the whole process (every thread, user and kernel) per saga, in microseconds.</summary>
+        public double CpuMicrosecondsPerSaga { get; init; }
+
+        /// <summary>Share of the measured time the runtime held every thread paused for garbage collection.</summary>
+        public double GcPausePercent { get; init; }
+
         public override string ToString() => SagasPerSecond > 0
-            ? FormattableString.Invariant($"{SagasPerSecond,8:0.0} sagas/s  p50 {P50Ms,7:0.00} ms  p99 {P99Ms,7:0.00} ms  {KilobytesPerSaga,6:0.0} KiB/saga  {Gen0PerThousand,5:0.0} gen0/1000")
+            ? FormattableString.Invariant($"{SagasPerSecond,8:0.0} sagas/s  p50 {P50Ms,7:0.00} ms  p99 {P99Ms,7:0.00} ms  {KilobytesPerSaga,6:0.0} KiB/saga  {Gen0PerThousand,5:0.0} gen0/1000  {CpuMicrosecondsPerSaga,5:0} µs CPU/saga  GC paused {GcPausePercent,4:0.0} %")
             : FormattableString.Invariant($"p50 {P50Ms:0.000} ms, p99 {P99Ms:0.000} ms");
     }
 

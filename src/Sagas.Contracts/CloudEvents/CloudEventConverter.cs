@@ -4,6 +4,7 @@ using System.Text.Json;
 using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.Http;
 using CloudNative.CloudEvents.SystemTextJson;
+using Sagas.CloudEvents.Structured;
 using Sagas.Contracts;
 
 namespace Sagas.CloudEvents;
@@ -119,38 +120,58 @@ public sealed class CloudEventConverter
     public DecodedEvent Decode(CloudEvent cloudEvent)
     {
         ArgumentNullException.ThrowIfNull(cloudEvent);
-        var type = cloudEvent.Type;
+        var (contract, message) = DecodeData(cloudEvent.Type, cloudEvent.Id, cloudEvent.Source?.ToString(), cloudEvent, static (e, contract, options) => DeserializeData(e, contract, options));
+        return new DecodedEvent(cloudEvent, contract, message);
+    }
+
+    /// <summary>
+    /// Reads a structured-mode JSON CloudEvent in one pass when it has the plain shape (see <see cref="StructuredEventReader"/>),
+    /// else through the CloudEvents SDK.
+    /// </summary>
+    /// <exception cref="CloudEventRejectedException">The body is not a valid CloudEvent.</exception>
+    internal StructuredEvent ReadStructured(ReadOnlyMemory<byte> body)
+        => StructuredEventReader.TryRead(body, out var structured) ? structured! : StructuredEvent.From(DecodeStructured(body));
+
+    /// <summary>Reads the contract instance out of a structured event, straight from its JSON bytes, and validates it: the rules of <see cref="Decode(CloudEvent)"/>.</summary>
+    /// <exception cref="CloudEventRejectedException">Unknown type, unreadable data, or failed validation; the exception lists every reason.</exception>
+    internal (ContractDescriptor Contract, object Message) DecodeMessage(StructuredEvent structured)
+        => structured.Decoded is { } cloudEvent
+            ? DecodeData(cloudEvent.Type, cloudEvent.Id, structured.SourceText, cloudEvent, static (e, contract, options) => DeserializeData(e, contract, options))
+            : DecodeData(structured.Type, structured.Id, structured.SourceText, structured.Data, static (data, contract, options) => data.IsEmpty ? null : JsonSerializer.Deserialize(data.Span, contract.ClrType, options));
+
+    /// <summary>Starts writing a structured-mode event straight from its attributes (see <see cref="StructuredEventWriter"/>).</summary>
+    internal StructuredEventWriter StartStructured(string id, Uri source, string type, Uri? dataSchema, string? subject, DateTimeOffset? time)
+        => StructuredEventWriter.Start(_formatter.WriterOptions, id, source, type, dataSchema, subject, time);
+
+    private (ContractDescriptor Contract, object Message) DecodeData<TData>(string? type, string? id, string? source, TData data, Func<TData, ContractDescriptor, JsonSerializerOptions, object?> read)
+    {
         if (type is null || !_registry.TryGet(type, out var contract))
         {
-            throw Reject(cloudEvent, type is null ? "the event has no 'type'" : $"unknown event type '{type}': no contract is registered for it");
+            throw new CloudEventRejectedException(type, id, source, [type is null ? "the event has no 'type'" : $"unknown event type '{type}': no contract is registered for it"]);
         }
 
         object? message;
         try
         {
-            message = DeserializeData(cloudEvent, contract);
+            message = read(data, contract, JsonOptions);
         }
         catch (JsonException ex)
         {
-            throw Reject(cloudEvent, $"data does not match contract {contract.EventType}: {ex.Message}");
+            throw new CloudEventRejectedException(type, id, source, [$"data does not match contract {contract.EventType}: {ex.Message}"]);
         }
 
         if (message is null)
         {
-            throw Reject(cloudEvent, $"the event has no data, but contract {contract.EventType} requires a JSON object");
+            throw new CloudEventRejectedException(type, id, source, [$"the event has no data, but contract {contract.EventType} requires a JSON object"]);
         }
 
         var validation = contract.Validate(message);
         if (!validation.IsValid)
         {
-            throw new CloudEventRejectedException(
-                type,
-                cloudEvent.Id,
-                cloudEvent.Source?.ToString(),
-                [.. validation.Errors.Select(e => $"{e.PropertyName}: {e.ErrorMessage}")]);
+            throw new CloudEventRejectedException(type, id, source, [.. validation.Errors.Select(e => $"{e.PropertyName}: {e.ErrorMessage}")]);
         }
 
-        return new DecodedEvent(cloudEvent, contract, message);
+        return (contract, message);
     }
 
     /// <summary>Encodes an event in structured mode (<c>application/cloudevents+json</c>).</summary>
@@ -219,7 +240,7 @@ public sealed class CloudEventConverter
         return mediaType.EndsWith("/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
     }
 
-    private object? DeserializeData(CloudEvent cloudEvent, ContractDescriptor contract)
+    private static object? DeserializeData(CloudEvent cloudEvent, ContractDescriptor contract, JsonSerializerOptions options)
     {
         if (!IsJsonMediaType(cloudEvent.DataContentType))
         {
@@ -230,15 +251,12 @@ public sealed class CloudEventConverter
         {
             null => null,
             JsonElement { ValueKind: JsonValueKind.Null } => null,
-            JsonElement { ValueKind: JsonValueKind.Object } element => element.Deserialize(contract.ClrType, JsonOptions),
+            JsonElement { ValueKind: JsonValueKind.Object } element => element.Deserialize(contract.ClrType, options),
             JsonElement element => throw new JsonException($"data is a JSON {element.ValueKind.ToString().ToUpperInvariant()}, expected an object"),
-            byte[] bytes => JsonSerializer.Deserialize(bytes, contract.ClrType, JsonOptions),
-            ReadOnlyMemory<byte> memory => JsonSerializer.Deserialize(memory.Span, contract.ClrType, JsonOptions),
+            byte[] bytes => JsonSerializer.Deserialize(bytes, contract.ClrType, options),
+            ReadOnlyMemory<byte> memory => JsonSerializer.Deserialize(memory.Span, contract.ClrType, options),
             string => throw new JsonException("data is a JSON string, expected an object"),
             var other => throw new JsonException($"data of CLR type {other.GetType().Name} cannot be read"),
         };
     }
-
-    private static CloudEventRejectedException Reject(CloudEvent cloudEvent, string reason)
-        => new(cloudEvent.Type, cloudEvent.Id, cloudEvent.Source?.ToString(), [reason]);
 }

@@ -1,10 +1,10 @@
-using System.Buffers;
 using System.Net.Mime;
 using System.Text;
 using System.Text.Json;
 using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.Core;
 using CloudNative.CloudEvents.SystemTextJson;
+using Sagas.CloudEvents.Structured;
 
 namespace Sagas.CloudEvents;
 
@@ -15,43 +15,32 @@ namespace Sagas.CloudEvents;
 /// throwing.
 /// </summary>
 /// <remarks>
-/// Structured mode writes the same JSON as the SDK's formatter, into a buffer kept per thread instead of a growing
-/// <see cref="MemoryStream"/>, and reads a body without copying it into a stream first; data of the plain
+/// Structured mode writes the same JSON as the SDK's formatter, into a buffer kept per thread (<see cref="PooledJsonWriter"/>)
+/// instead of a growing <see cref="MemoryStream"/>, and reads a body without copying it into a stream first; data of the plain
 /// <c>application/json</c> type skips the media-type parse. These run for every message Sagas puts on or takes off the
 /// wire.
 /// </remarks>
 internal sealed class ContractEventFormatter(JsonSerializerOptions options) : JsonEventFormatter(options, default)
 {
-    private const int LargestKeptBuffer = 256 * 1024;
-
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
-
     private readonly JsonWriterOptions _writerOptions = new() { Encoder = options.Encoder, Indented = options.WriteIndented };
+
+    /// <summary>How event JSON is written (the data options' encoder and indentation).</summary>
+    public JsonWriterOptions WriterOptions => _writerOptions;
 
     /// <summary>The event in structured mode, as <see cref="JsonEventFormatter.EncodeStructuredModeMessage"/> writes it.</summary>
     /// <exception cref="ArgumentException">The event lacks a required attribute.</exception>
     public byte[] EncodeStructured(CloudEvent cloudEvent)
     {
         Validation.CheckCloudEventArgument(cloudEvent, nameof(cloudEvent));
-        var buffer = t_buffer ?? new ArrayBufferWriter<byte>(1024);
-        t_buffer = null; // a data converter that encodes an event of its own gets a buffer of its own
+        var pooled = PooledJsonWriter.Rent(_writerOptions);
         try
         {
-            using (var writer = new Utf8JsonWriter(buffer, _writerOptions))
-            {
-                Write(writer, cloudEvent);
-            }
-
-            return buffer.WrittenSpan.ToArray();
+            Write(pooled.Json, cloudEvent);
+            return pooled.ToArray();
         }
         finally
         {
-            buffer.ResetWrittenCount();
-            if (buffer.Capacity <= LargestKeptBuffer)
-            {
-                t_buffer = buffer;
-            }
+            pooled.Return();
         }
     }
 

@@ -1,13 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Mime;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using CloudNative.CloudEvents;
 using MassTransit;
 using MassTransit.Serialization;
 using Sagas.CloudEvents;
+using Sagas.CloudEvents.Structured;
 using Sagas.Contracts;
 
 namespace Sagas.Serialization;
@@ -58,64 +55,76 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
     /// <inheritdoc />
     public System.Net.Mime.ContentType ContentType => CloudEventsContentType;
 
-    /// <summary>Builds the CloudEvent for an outgoing MassTransit message.</summary>
-    public CloudEvent ToCloudEvent<T>(SendContext<T> context)
-        where T : class
-        => ToCloudEvent(context, serializeData: true);
-
     /// <inheritdoc />
+    /// <remarks>The event is written in one pass, its data straight from the message: no CloudEvent object, no JSON value between.</remarks>
     public MessageBody GetMessageBody<T>(SendContext<T> context)
-        where T : class
-    {
-        // Encoded at once, so the data is written straight from the message, never through a JsonElement.
-        var body = _converter.EncodeStructured(ToCloudEvent(context, serializeData: false));
-        context.ContentType = CloudEventsContentType;
-        return MessageBodies.Of(body);
-    }
-
-    private CloudEvent ToCloudEvent<T>(SendContext<T> context, bool serializeData)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(context);
         var message = context.Message;
-        var correlation = context.CorrelationId?.ToString();
-        var metadata = new EventMetadata
+        var messageType = message.GetType();
+        string type;
+        Uri? dataSchema = null;
+        var dataOptions = EnvelopeOptions;
+        if (_converter.Registry.TryGet(messageType, out var contract))
         {
-            Id = (context.MessageId ?? NewId.NextGuid()).ToString(),
-            Source = context.SourceAddress ?? _defaultSource,
-            Subject = correlation,
-            Time = _timeProvider.GetUtcNow(),
-            CorrelationId = correlation,
-            TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : null,
-            TraceState = Activity.Current?.TraceStateString,
-        };
-
-        CloudEvent cloudEvent;
-        if (_converter.Registry.TryGet(message.GetType(), out _))
-        {
-            cloudEvent = _converter.ToCloudEvent(message, metadata, serializeData);
+            type = contract.EventType;
+            dataSchema = contract.DataSchema;
+            dataOptions = _converter.JsonOptions;
         }
-        else if (!IsMassTransitMessage(message.GetType()))
+        else if (IsMassTransitMessage(messageType))
         {
-            throw new InvalidOperationException($"{message.GetType().FullName} is not a registered contract, so it cannot go on the wire as a CloudEvent: add [CloudEventContract(...)] to it and register it with AddContracts(c => c.Add<{message.GetType().Name}>()).");
+            type = MessageUrn.ForTypeString(messageType);
         }
         else
         {
-            cloudEvent = new CloudEvent(CloudEventsSpecVersion.V1_0, SagaAttributes.All)
-            {
-                Id = metadata.Id,
-                Source = metadata.Source,
-                Type = MessageUrn.ForTypeString(message.GetType()),
-                Subject = metadata.Subject,
-                Time = metadata.Time,
-                DataContentType = MediaTypeNames.Application.Json,
-                Data = JsonSerializer.SerializeToElement(message, message.GetType(), EnvelopeOptions),
-            };
-            CloudEventConverter.SetMetadataExtensions(cloudEvent, metadata);
+            throw new InvalidOperationException($"{messageType.FullName} is not a registered contract, so it cannot go on the wire as a CloudEvent: add [CloudEventContract(...)] to it and register it with AddContracts(c => c.Add<{messageType.Name}>()).");
         }
 
-        SetEnvelopeExtensions(cloudEvent, context);
-        return cloudEvent;
+        var correlation = context.CorrelationId?.ToString();
+        var now = _timeProvider.GetUtcNow();
+        var activity = Activity.Current;
+        using var writer = _converter.StartStructured(
+            (context.MessageId ?? NewId.NextGuid()).ToString(),
+            context.SourceAddress ?? _defaultSource,
+            type,
+            dataSchema,
+            correlation,
+            now);
+        writer.Extension(SagaAttributes.CorrelationId.Name, correlation);
+        if (activity is { IdFormat: ActivityIdFormat.W3C } && TraceContext.IsValidTraceParent(activity.Id))
+        {
+            writer.Extension(SagaAttributes.TraceParent.Name, activity.Id);
+            writer.Extension(SagaAttributes.TraceState.Name, string.IsNullOrEmpty(activity.TraceStateString) ? null : activity.TraceStateString);
+        }
+
+        writer.Extension("mtconversationid", context.ConversationId?.ToString());
+        writer.Extension("mtrequestid", context.RequestId?.ToString());
+        writer.Extension("mtresponseaddress", context.ResponseAddress?.ToString());
+        writer.Extension("mtfaultaddress", context.FaultAddress?.ToString());
+        if (context.TimeToLive is { } ttl)
+        {
+            writer.Extension("mtexpiration", (now + ttl).ToString("O", CultureInfo.InvariantCulture));
+        }
+
+        foreach (var header in context.Headers.GetAll())
+        {
+            if (IsValidAttributeName(header.Key))
+            {
+                writer.Extension(header.Key, header.Value switch
+                {
+                    null => null,
+                    string s => s,
+                    bool b => b ? "true" : "false",
+                    IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                    var other => other.ToString(),
+                });
+            }
+        }
+
+        var body = writer.Finish(message, contract?.ClrType ?? messageType, dataOptions);
+        context.ContentType = CloudEventsContentType;
+        return new BytesMessageBody(body);
     }
 
     /// <inheritdoc />
@@ -139,8 +148,8 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
     public SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress = null)
     {
         ArgumentNullException.ThrowIfNull(body);
-        var cloudEvent = _converter.DecodeStructured(body.GetBytes());
-        var type = cloudEvent.Type!;
+        var structured = _converter.ReadStructured(body.GetBytes());
+        var type = structured.Type;
 
         object message;
         Type? clrType;
@@ -148,18 +157,18 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
         if (type.StartsWith(MassTransitInternalPrefix, StringComparison.Ordinal))
         {
             clrType = null;
-            message = cloudEvent.Data is JsonElement element ? element : throw new CloudEventRejectedException(type, cloudEvent.Id, cloudEvent.Source?.ToString(), ["data of a MassTransit message must be a JSON object"]);
+            message = MassTransitData(structured) ?? throw new CloudEventRejectedException(type, structured.Id, structured.SourceText, ["data of a MassTransit message must be a JSON object"]);
             messageTypes = [type];
         }
         else
         {
-            var decoded = _converter.Decode(cloudEvent);
+            var decoded = _converter.DecodeMessage(structured);
             clrType = decoded.Contract.ClrType;
             message = decoded.Message;
             messageTypes = [MessageUrn.ForTypeString(clrType)];
         }
 
-        var envelope = ToEnvelope(cloudEvent, message, messageTypes, destinationAddress);
+        var envelope = ToEnvelope(structured, message, messageTypes, destinationAddress);
         var messageContext = new EnvelopeMessageContext(envelope, SystemTextJsonMessageSerializer.Instance);
         return new CloudEventSerializerContext(messageContext, envelope, messageTypes, message, clrType);
     }
@@ -167,85 +176,70 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
     /// <inheritdoc />
     public MessageBody GetMessageBody(string text) => new StringMessageBody(text);
 
-    private void SetEnvelopeExtensions<T>(CloudEvent cloudEvent, SendContext<T> context)
-        where T : class
-    {
-        SetIfPresent(cloudEvent, "mtconversationid", context.ConversationId?.ToString());
-        SetIfPresent(cloudEvent, "mtrequestid", context.RequestId?.ToString());
-        SetIfPresent(cloudEvent, "mtresponseaddress", context.ResponseAddress?.ToString());
-        SetIfPresent(cloudEvent, "mtfaultaddress", context.FaultAddress?.ToString());
-        if (context.TimeToLive is { } ttl)
-        {
-            cloudEvent["mtexpiration"] = (_timeProvider.GetUtcNow() + ttl).ToString("O", CultureInfo.InvariantCulture);
-        }
-
-        foreach (var header in context.Headers.GetAll())
-        {
-            if (IsValidAttributeName(header.Key) && cloudEvent[header.Key] is null && header.Value is not null)
-            {
-                var text = header.Value switch
-                {
-                    string s => s,
-                    bool b => b ? "true" : "false",
-                    IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-                    var other => other.ToString(),
-                };
-                if (text is not null)
-                {
-                    cloudEvent.SetAttributeFromString(header.Key, text);
-                }
-            }
-        }
-    }
-
-    private static void SetIfPresent(CloudEvent cloudEvent, string name, string? value)
-    {
-        if (value is not null)
-        {
-            cloudEvent[name] = value;
-        }
-    }
-
     private static bool IsMassTransitMessage(Type type) => type.Namespace?.StartsWith("MassTransit", StringComparison.Ordinal) == true;
 
     private static bool IsValidAttributeName(string name)
         => name.Length is > 0 and <= 20 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9'));
 
-    private static JsonMessageEnvelope ToEnvelope(CloudEvent cloudEvent, object message, string[] messageTypes, Uri? destinationAddress)
+    /// <summary>The data of a MassTransit message (a fault, say) as MassTransit reads it: a JSON object, else null.</summary>
+    private static JsonElement? MassTransitData(StructuredEvent structured)
+    {
+        if (structured.Decoded is { } cloudEvent)
+        {
+            return cloudEvent.Data as JsonElement?;
+        }
+
+        if (structured.Data.IsEmpty)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(structured.Data);
+        return document.RootElement.Clone();
+    }
+
+    private static JsonMessageEnvelope ToEnvelope(StructuredEvent structured, object message, string[] messageTypes, Uri? destinationAddress)
     {
         var headers = new Dictionary<string, object?>(8, StringComparer.OrdinalIgnoreCase)
         {
-            [CloudEventHeaders.Id] = cloudEvent.Id,
-            [CloudEventHeaders.Source] = cloudEvent.Source?.ToString(),
-            [CloudEventHeaders.Type] = cloudEvent.Type,
+            [CloudEventHeaders.Id] = structured.Id,
+            [CloudEventHeaders.Source] = structured.SourceText,
+            [CloudEventHeaders.Type] = structured.Type,
         };
-        if (cloudEvent.Subject is not null)
+        if (structured.Subject is not null)
         {
-            headers[CloudEventHeaders.Subject] = cloudEvent.Subject;
+            headers[CloudEventHeaders.Subject] = structured.Subject;
         }
 
-        foreach (var (attribute, value) in cloudEvent.GetPopulatedAttributes())
+        string? conversationId = null, requestId = null, responseAddress = null, faultAddress = null, expiration = null;
+        foreach (var (name, value) in structured.Extensions)
         {
-            if (attribute.IsExtension && !attribute.Name.StartsWith("mt", StringComparison.Ordinal))
+            switch (name)
             {
-                headers[attribute.Name] = value is string s ? s : attribute.Format(value);
+                case "mtconversationid": conversationId = value; break;
+                case "mtrequestid": requestId = value; break;
+                case "mtresponseaddress": responseAddress = value; break;
+                case "mtfaultaddress": faultAddress = value; break;
+                case "mtexpiration": expiration = value; break;
+                case var other when other.StartsWith("mt", StringComparison.Ordinal): break;
+                default: headers[name] = value; break;
             }
         }
 
-        var correlation = cloudEvent[SagaAttributes.CorrelationId] as string ?? cloudEvent.Subject;
+        var correlation = structured[SagaAttributes.CorrelationId.Name] ?? structured.Subject;
         return new JsonMessageEnvelope
         {
-            MessageId = ToGuidString(cloudEvent.Source?.ToString() ?? string.Empty, cloudEvent.Id!),
+            MessageId = ToGuidString(structured.SourceText, structured.Id),
             CorrelationId = Guid.TryParse(correlation, out var correlationId) ? correlationId.ToString() : null,
-            ConversationId = cloudEvent["mtconversationid"] as string,
-            InitiatorId = Guid.TryParse(cloudEvent[SagaAttributes.CausationId] as string, out var causation) ? causation.ToString() : null,
-            RequestId = cloudEvent["mtrequestid"] as string,
-            SourceAddress = cloudEvent.Source is { IsAbsoluteUri: true } source ? source.ToString() : null,
+            ConversationId = conversationId,
+            InitiatorId = Guid.TryParse(structured[SagaAttributes.CausationId.Name], out var causation) ? causation.ToString() : null,
+            RequestId = requestId,
+            SourceAddress = structured.Source.IsAbsoluteUri ? structured.SourceText : null,
             DestinationAddress = destinationAddress?.ToString(),
-            ResponseAddress = cloudEvent["mtresponseaddress"] as string,
-            FaultAddress = cloudEvent["mtfaultaddress"] as string,
-            ExpirationTime = DateTime.TryParse(cloudEvent["mtexpiration"] as string, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var expiration) ? expiration : null,
-            SentTime = cloudEvent.Time?.UtcDateTime,
+            ResponseAddress = responseAddress,
+            FaultAddress = faultAddress,
+            ExpirationTime = DateTime.TryParse(expiration, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var parsedExpiration) ? parsedExpiration : null,
+            SentTime = structured.Time?.UtcDateTime,
             MessageType = messageTypes,
             Message = message,
             Headers = headers!,
