@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Sagas.Contracts;
 
@@ -10,11 +11,13 @@ public static class ContractJson
     /// Creates the default options: web defaults (camelCase, case-insensitive reads) except that numbers
     /// must be JSON numbers, constructor parameters without a default are required, and nullable
     /// annotations are respected, so data missing a required member is rejected rather than defaulted.
+    /// The step replies are described by source-generated metadata, every other type by reflection.
     /// </summary>
     public static JsonSerializerOptions CreateOptions() => new(JsonSerializerDefaults.Web)
     {
         NumberHandling = JsonNumberHandling.Strict,
         RespectRequiredConstructorParameters = true,
         RespectNullableAnnotations = true,
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(Steps.StepContractsJsonContext.Default, new DefaultJsonTypeInfoResolver()),
     };
 }

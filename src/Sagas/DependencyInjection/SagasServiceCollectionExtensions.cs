@@ -41,7 +41,7 @@ public static class SagasServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(builder.Contracts);
-        services.TryAddSingleton(sp => new CloudEventConverter(sp.GetRequiredService<ContractRegistry>()));
+        services.TryAddSingleton(sp => new CloudEventConverter(sp.GetRequiredService<ContractRegistry>(), SagaMessagesJsonContext.CreateOptions()));
         services.TryAddSingleton(sp => new StepRuntime(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<CloudEventConverter>(), sp.GetRequiredService<SagasOptions>().Source));
         services.TryAddSingleton(sp => new CloudEventsMessageSerializer(
             sp.GetRequiredService<CloudEventConverter>(),
@@ -53,6 +53,7 @@ public static class SagasServiceCollectionExtensions
         services.TryAddSingleton(typeof(ISagaStore<>), typeof(InMemorySagaStore<>));
         services.TryAddSingleton<IOutboxDispatcher, InMemoryOutboxDispatcher>();
         services.TryAddSingleton<InboxGate>();
+        services.TryAddScoped(typeof(InboxOutboxFilter<>)); // resolved per message: registered, so not built by reflection each time
         services.TryAddSingleton<IOutboxPublisher, OutboxPublisher>();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<DeadLetterObserver>();

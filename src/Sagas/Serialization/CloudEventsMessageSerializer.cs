@@ -179,7 +179,7 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
     private static bool IsMassTransitMessage(Type type) => type.Namespace?.StartsWith("MassTransit", StringComparison.Ordinal) == true;
 
     private static bool IsValidAttributeName(string name)
-        => name.Length is > 0 and <= 20 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9'));
+        => name.Length <= 20 && AttributeText.IsValidName(name);
 
     /// <summary>The data of a MassTransit message (a fault, say) as MassTransit reads it: a JSON object, else null.</summary>
     private static JsonElement? MassTransitData(StructuredEvent structured)

@@ -62,7 +62,14 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
             reply = StepReplies.Refused(stepContext, $"{contract.EventType} has neither a route (StepRoutingOptions) nor a handler in this process");
         }
 
-        await context.Publish(reply, reply.GetType(), Pipe.Execute<PublishContext>(p => p.CorrelationId = sagaId)).ConfigureAwait(false);
+        var correlate = Pipe.Execute<PublishContext>(p => p.CorrelationId = sagaId);
+        await (reply switch
+        {
+            // Typed, so MassTransit does not look up a converter for an object per reply.
+            StepCompleted completed => context.Publish(completed, correlate),
+            StepFailed failed => context.Publish(failed, correlate),
+            _ => context.Publish(reply, reply.GetType(), correlate),
+        }).ConfigureAwait(false);
     }
 
     private async Task<object> RunLocallyAsync(IStepHandler<TCommand, TResult> handler, TCommand command, StepContext stepContext)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using CloudNative.CloudEvents;
 
@@ -39,7 +40,8 @@ internal static class StructuredEventReader
             return false;
         }
 
-        string? specVersion = null, id = null, source = null, type = null, subject = null, time = null, dataContentType = null, dataSchema = null;
+        string? specVersion = null, id = null, source = null, type = null, subject = null, dataContentType = null, dataSchema = null;
+        DateTimeOffset? time = null;
         var hasData = false;
         var data = ReadOnlyMemory<byte>.Empty;
         var extensions = new List<KeyValuePair<string, string>>(8);
@@ -72,7 +74,7 @@ internal static class StructuredEventReader
                 : reader.ValueTextEquals("source"u8) ? TryString(ref reader, ref source)
                 : reader.ValueTextEquals("type"u8) ? TryString(ref reader, ref type)
                 : reader.ValueTextEquals("subject"u8) ? TryString(ref reader, ref subject)
-                : reader.ValueTextEquals("time"u8) ? TryString(ref reader, ref time)
+                : reader.ValueTextEquals("time"u8) ? TryTime(ref reader, ref time)
                 : reader.ValueTextEquals("datacontenttype"u8) ? TryString(ref reader, ref dataContentType)
                 : reader.ValueTextEquals("dataschema"u8) ? TryString(ref reader, ref dataSchema)
                 : TryExtension(ref reader, extensions);
@@ -90,8 +92,7 @@ internal static class StructuredEventReader
         if (specVersion != "1.0" || string.IsNullOrEmpty(id) || string.IsNullOrEmpty(type) || string.IsNullOrEmpty(source)
             || (dataContentType is not null && !dataContentType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
             || (dataSchema is not null && !(TryUri(dataSchema, out var schema) && schema.Uri.IsAbsoluteUri))
-            || !TryUri(source, out var parsedSource)
-            || !TryTime(time, out var parsedTime))
+            || !TryUri(source, out var parsedSource))
         {
             return false;
         }
@@ -103,7 +104,7 @@ internal static class StructuredEventReader
             SourceText = parsedSource.Text,
             Type = type,
             Subject = subject,
-            Time = parsedTime,
+            Time = time,
             DataContentType = dataContentType,
             Extensions = extensions,
             Data = data,
@@ -189,22 +190,18 @@ internal static class StructuredEventReader
         return true;
     }
 
-    private static bool TryTime(string? text, out DateTimeOffset? time)
+    private static bool TryTime(ref Utf8JsonReader reader, ref DateTimeOffset? time)
     {
-        time = null;
-        if (text is null)
-        {
-            return true;
-        }
-
-        // RFC 3339 needs a full date-time with 'Z' or an offset; the ISO 8601 parse below alone would take less.
-        var zoned = text.Length > 19 && (text[^1] is 'Z' or 'z' || (text[^6] is '+' or '-' && text[^3] == ':'));
-        if (!zoned || text[10] is not ('T' or 't'))
+        if (time is not null || !reader.Read() || reader.TokenType != JsonTokenType.String)
         {
             return false;
         }
 
-        if (!DateTimeOffset.TryParseExact(text, "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        // RFC 3339: a full date-time with 'Z' or an offset; the ISO 8601 parse below alone would take less. The SDK writes
+        // an offset's '+' escaped.
+        var text = reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan;
+        var zoned = text.Length > 19 && text[10] == (byte)'T' && (text[^1] == (byte)'Z' || (text[^6] is (byte)'+' or (byte)'-' && text[^3] == (byte)':'));
+        if (!zoned || !reader.TryGetDateTimeOffset(out var parsed))
         {
             return false;
         }

@@ -49,7 +49,8 @@ internal ref struct StructuredEventWriter
 
         if (time is { } t)
         {
-            json.WriteString("time"u8, CloudEventAttributeType.Timestamp.Format(t)); // RFC 3339 as the SDK writes it
+            Span<byte> text = stackalloc byte[Rfc3339.MaxLength];
+            json.WriteString("time"u8, text[..Rfc3339.Format(t, text)]);
         }
 
         json.WriteString("datacontenttype"u8, MediaTypeNames.Application.Json);

@@ -58,6 +58,20 @@ public class StructuredEventReaderTests
         Assert.Equal(new DateTimeOffset(2026, 12, 3, 5, 30, 59, TimeSpan.Zero).AddTicks(1234567), structured.Time);
     }
 
+    [Theory]
+    [InlineData("2026-12-03T07:30:59.5+02:00")]
+    [InlineData("2026-12-03T07:30:59.5\\u002B02:00")] // as the SDK writes an offset
+    [InlineData("2026-12-03T05:30:59.5Z")]
+    public void A_time_is_read_in_UTC_or_with_its_offset(string time)
+    {
+        var body = Encoding.UTF8.GetBytes($$"""{"specversion":"1.0","id":"1","source":"/s","type":"t","time":"{{time}}"}""");
+
+        Assert.True(StructuredEventReader.TryRead(body, out var structured));
+
+        Assert.Equal(new DateTimeOffset(2026, 12, 3, 5, 30, 59, 500, TimeSpan.Zero), structured!.Time);
+        Assert.Equal(_converter.DecodeStructured(body).Time, structured.Time);
+    }
+
     [Fact]
     public void Null_data_is_no_data()
     {

@@ -1,0 +1,26 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Sagas.Steps;
+
+/// <summary>
+/// Source-generated JSON metadata of the engine's own messages, with the settings of <see cref="Contracts.ContractJson.CreateOptions"/>:
+/// every step attempt writes a timer, so it is not described by reflection at run time.
+/// </summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    NumberHandling = JsonNumberHandling.Strict,
+    RespectRequiredConstructorParameters = true,
+    RespectNullableAnnotations = true)]
+[JsonSerializable(typeof(StepTimerElapsed))]
+[JsonSerializable(typeof(ResumeSaga))]
+internal sealed partial class SagaMessagesJsonContext : JsonSerializerContext
+{
+    /// <summary>The contract options with this metadata first.</summary>
+    public static JsonSerializerOptions CreateOptions()
+    {
+        var options = Contracts.ContractJson.CreateOptions();
+        options.TypeInfoResolverChain.Insert(0, Default);
+        return options;
+    }
+}
