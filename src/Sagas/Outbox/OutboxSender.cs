@@ -11,10 +11,38 @@ namespace Sagas.Outbox;
 public static class OutboxSender
 {
     /// <summary>Sends <paramref name="message"/> to its destination, keeping its id, body and headers.</summary>
+    /// <remarks>
+    /// <paramref name="cancellationToken"/> stops the wait, never the transport's operation: a RabbitMQ channel whose
+    /// declaration or publish was cancelled halfway can stay unusable for every later send (its replies no longer match
+    /// its requests; rabbitmq-dotnet-client #1802 and #1750), which after a broker outage left sends hanging until their
+    /// timeout and consumers idle for good. A send the caller stopped waiting for finishes or fails on its own; at worst
+    /// the message is sent again later, which the receiver's inbox absorbs.
+    /// </remarks>
     public static async Task SendAsync(ISendEndpointProvider transport, OutboxMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(message);
+        cancellationToken.ThrowIfCancellationRequested();
+        var send = SendUncancelledAsync(transport, message);
+        if (!cancellationToken.CanBeCanceled)
+        {
+            await send.ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await send.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!send.IsCompleted)
+        {
+            _ = send.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
+        }
+    }
+
+    private static async Task SendUncancelledAsync(ISendEndpointProvider transport, OutboxMessage message)
+    {
         using var activity = StartSend(message);
         var endpoint = await transport.GetSendEndpoint(message.Destination).ConfigureAwait(false);
         var contentType = message.ContentType == CloudEventsMessageSerializer.CloudEventsContentType.MediaType
@@ -33,7 +61,7 @@ public static class OutboxSender
                     context.Headers.Set(name, value);
                 }
             }
-        }), cancellationToken).ConfigureAwait(false);
+        }), CancellationToken.None).ConfigureAwait(false);
     }
 
     private static Activity? StartSend(OutboxMessage message)
