@@ -4,14 +4,9 @@ using System.Text.Json.Serialization;
 namespace Sagas.Steps;
 
 /// <summary>
-/// Source-generated JSON metadata of the engine's own messages, with the settings of <see cref="Contracts.ContractJson.CreateOptions"/>:
+/// Source-generated JSON metadata of the engine's own messages, read and written with the settings of the options it is a resolver of (<see cref="Contracts.ContractJson.CreateOptions"/>):
 /// every step attempt writes a timer, so it is not described by reflection at run time.
 /// </summary>
-[JsonSourceGenerationOptions(
-    JsonSerializerDefaults.Web,
-    NumberHandling = JsonNumberHandling.Strict,
-    RespectRequiredConstructorParameters = true,
-    RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(StepTimerElapsed))]
 [JsonSerializable(typeof(ResumeSaga))]
 internal sealed partial class SagaMessagesJsonContext : JsonSerializerContext

@@ -1,8 +1,15 @@
+using CloudNative.CloudEvents;
+
 namespace Sagas.CloudEvents.Structured;
 
 /// <summary>The CloudEvents 1.0 rules for attribute names and string values, as the CloudEvents SDK enforces them.</summary>
 internal static class AttributeText
 {
+    private static readonly Dictionary<string, CloudEventAttributeType> Declared = SagaAttributes.All.ToDictionary(a => a.Name, a => a.Type);
+
+    /// <summary>The type <see cref="SagaAttributes"/> declares for an extension (an integer, a Boolean...), or null for any other name.</summary>
+    public static CloudEventAttributeType? DeclaredType(string name) => Declared.GetValueOrDefault(name);
+
     /// <summary>Lower-case ASCII letters and digits only.</summary>
     public static bool IsValidName(ReadOnlySpan<char> name)
     {

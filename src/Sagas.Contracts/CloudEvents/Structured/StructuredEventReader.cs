@@ -15,7 +15,6 @@ internal static class StructuredEventReader
 {
     private const int MaxCachedUris = 1024;
     private static readonly ConcurrentDictionary<string, (Uri Uri, string Text)> Uris = new(StringComparer.Ordinal);
-    private static readonly Dictionary<string, CloudEventAttributeType> Typed = SagaAttributes.All.ToDictionary(a => a.Name, a => a.Type);
 
     /// <summary>Reads <paramref name="body"/>; false when it is not of the plain shape (the SDK then reads it).</summary>
     public static bool TryRead(ReadOnlyMemory<byte> body, out StructuredEvent? structured)
@@ -139,7 +138,7 @@ internal static class StructuredEventReader
             }
         }
 
-        var declared = Typed.GetValueOrDefault(name);
+        var declared = AttributeText.DeclaredType(name);
         string text;
         switch (reader.TokenType)
         {

@@ -12,7 +12,6 @@ namespace Sagas.CloudEvents.Structured;
 /// <remarks>Usage: <see cref="Start"/>, any number of <see cref="Extension"/>, then <see cref="Finish"/>; always dispose.</remarks>
 internal ref struct StructuredEventWriter
 {
-    private static readonly Dictionary<string, CloudEventAttributeType> Typed = SagaAttributes.All.ToDictionary(a => a.Name, a => a.Type);
     private static readonly string[] ContextAttributes = ["specversion", "id", "source", "type", "datacontenttype", "dataschema", "subject", "time", "data"];
     private readonly PooledJsonWriter _pooled;
     private readonly List<string> _written;
@@ -72,7 +71,7 @@ internal ref struct StructuredEventWriter
         }
 
         var json = _pooled.Json;
-        var type = Typed.GetValueOrDefault(name);
+        var type = AttributeText.DeclaredType(name);
         if (type == CloudEventAttributeType.Integer)
         {
             json.WriteNumber(name, int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number)
