@@ -135,9 +135,15 @@ public sealed class CloudEventConverter
     /// <summary>Reads the contract instance out of a structured event, straight from its JSON bytes, and validates it: the rules of <see cref="Decode(CloudEvent)"/>.</summary>
     /// <exception cref="CloudEventRejectedException">Unknown type, unreadable data, or failed validation; the exception lists every reason.</exception>
     internal (ContractDescriptor Contract, object Message) DecodeMessage(StructuredEvent structured)
-        => structured.Decoded is { } cloudEvent
-            ? DecodeData(cloudEvent.Type, cloudEvent.Id, structured.SourceText, cloudEvent, static (e, contract, options) => DeserializeData(e, contract, options))
-            : DecodeData(structured.Type, structured.Id, structured.SourceText, structured.Data, static (data, contract, options) => data.IsEmpty ? null : JsonSerializer.Deserialize(data.Span, contract.ClrType, options));
+    {
+        if (structured.Decoded is { } cloudEvent)
+        {
+            var decoded = Decode(cloudEvent);
+            return (decoded.Contract, decoded.Message);
+        }
+
+        return DecodeData(structured.Type, structured.Id, structured.SourceText, structured.Data, static (data, contract, options) => data.IsEmpty ? null : JsonSerializer.Deserialize(data.Span, contract.ClrType, options));
+    }
 
     /// <summary>Starts writing a structured-mode event straight from its attributes (see <see cref="StructuredEventWriter"/>).</summary>
     internal StructuredEventWriter StartStructured(string id, Uri source, string type, Uri? dataSchema, string? subject, DateTimeOffset? time)

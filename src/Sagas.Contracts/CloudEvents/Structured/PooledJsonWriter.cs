@@ -20,6 +20,9 @@ internal sealed class PooledJsonWriter
 
     public Utf8JsonWriter Json { get; }
 
+    /// <summary>Names written so far in this encode, for a writer that must not write one twice.</summary>
+    public List<string> Names { get; } = new(12);
+
     public static PooledJsonWriter Rent(JsonWriterOptions options)
     {
         var kept = t_kept;
@@ -40,6 +43,7 @@ internal sealed class PooledJsonWriter
     {
         Json.Reset(_buffer);
         _buffer.ResetWrittenCount();
+        Names.Clear();
         if (_buffer.Capacity <= LargestKeptBuffer)
         {
             t_kept = this;

@@ -14,13 +14,8 @@ internal ref struct StructuredEventWriter
 {
     private static readonly string[] ContextAttributes = ["specversion", "id", "source", "type", "datacontenttype", "dataschema", "subject", "time", "data"];
     private readonly PooledJsonWriter _pooled;
-    private readonly List<string> _written;
 
-    private StructuredEventWriter(PooledJsonWriter pooled)
-    {
-        _pooled = pooled;
-        _written = new List<string>(12);
-    }
+    private StructuredEventWriter(PooledJsonWriter pooled) => _pooled = pooled;
 
     /// <summary>Starts the event with its context attributes; the data is <c>application/json</c>.</summary>
     /// <exception cref="ArgumentException">An attribute value breaks the CloudEvents rules.</exception>
@@ -60,7 +55,7 @@ internal ref struct StructuredEventWriter
     /// <exception cref="ArgumentException">The name or the value breaks the CloudEvents rules.</exception>
     public readonly void Extension(string name, string? value)
     {
-        if (value is null || Array.IndexOf(ContextAttributes, name) >= 0 || _written.Contains(name))
+        if (value is null || Array.IndexOf(ContextAttributes, name) >= 0 || _pooled.Names.Contains(name))
         {
             return;
         }
@@ -92,7 +87,7 @@ internal ref struct StructuredEventWriter
             json.WriteString(name, Checked(name, value));
         }
 
-        _written.Add(name);
+        _pooled.Names.Add(name);
     }
 
     /// <summary>Writes the data, ends the event and returns its bytes.</summary>
