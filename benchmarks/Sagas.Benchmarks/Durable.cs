@@ -21,7 +21,10 @@ namespace Sagas.Benchmarks;
 /// </summary>
 internal static class Durable
 {
-    public static async Task RunAsync(string connection, int orders, int inFlight, bool json, bool quiet)
+    /// <summary>The store settings a run measures.</summary>
+    public sealed record StoreSettings(TimeSpan GroupCommitWindow, int RevisionCacheSize);
+
+    public static async Task RunAsync(string connection, int orders, int inFlight, StoreSettings settings, bool json, bool quiet)
     {
         var schema = "bench_" + Guid.NewGuid().ToString("N")[..8];
         var completion = new Completion();
@@ -29,7 +32,7 @@ internal static class Durable
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == SagasDiagnostics.Name && instrument.Name == "sagas.outbox.lag")
+            if (instrument.Meter.Name == SagasDiagnostics.Name && instrument.Name is "sagas.outbox.lag" or "sagas.postgresql.group.size")
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -40,6 +43,12 @@ internal static class Durable
             {
                 lags.Add(value);
             }
+        });
+        long groups = 0, parts = 0;
+        listener.SetMeasurementEventCallback<int>((_, value, _, _) =>
+        {
+            Interlocked.Increment(ref groups);
+            Interlocked.Add(ref parts, value);
         });
         listener.Start();
 
@@ -56,6 +65,8 @@ internal static class Durable
             {
                 o.ConnectionString = connection;
                 o.SchemaName = schema;
+                o.GroupCommitWindow = settings.GroupCommitWindow;
+                o.RevisionCacheSize = settings.RevisionCacheSize;
             }));
         using var host = builder.Build();
         await host.StartAsync();
@@ -93,15 +104,18 @@ internal static class Durable
         {
             orders,
             inFlight,
+            groupCommitWindowMs = settings.GroupCommitWindow.TotalMilliseconds,
+            revisionCacheSize = settings.RevisionCacheSize,
             sagasPerSecond = Math.Round(orders / elapsed.TotalSeconds, 1),
             p50Ms = Percentile(latencies, 0.50),
             p99Ms = Percentile(latencies, 0.99),
             transactionsPerSaga = Math.Round((after - before) / (double)orders, 2),
             outboxLagP99Ms = lag.Length == 0 ? 0 : Percentile(lag, 0.99),
+            partsPerGroup = groups == 0 ? 0 : Math.Round(parts / (double)groups, 1),
         };
         Console.WriteLine(json
             ? JsonSerializer.Serialize(result, new JsonSerializerOptions(JsonSerializerDefaults.Web))
-            : string.Create(CultureInfo.InvariantCulture, $"PostgreSQL checkout shape, {orders} orders, {inFlight} in flight: {result.sagasPerSecond} sagas/s, p50 {result.p50Ms} ms, p99 {result.p99Ms} ms, {result.transactionsPerSaga} transactions/saga, outbox lag p99 {result.outboxLagP99Ms} ms"));
+            : string.Create(CultureInfo.InvariantCulture, $"PostgreSQL checkout shape, {orders} orders, {inFlight} in flight, group window {result.groupCommitWindowMs} ms, revision cache {result.revisionCacheSize}: {result.sagasPerSecond} sagas/s, p50 {result.p50Ms} ms, p99 {result.p99Ms} ms, {result.transactionsPerSaga} transactions/saga, outbox lag p99 {result.outboxLagP99Ms} ms, {result.partsPerGroup} statements per group"));
     }
 
     private static async Task<long> CommittedTransactionsAsync(string connection)

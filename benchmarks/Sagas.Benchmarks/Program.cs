@@ -14,7 +14,7 @@ using Sagas.Steps;
 // plain MassTransit, in one process, same in-flight window. Usage:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- [--orders N] [--in-flight N] [--rounds N] [--json]
 // Durable run on PostgreSQL (three saga transitions and two step consumers per order), see benchmarks/run-postgres.sh:
-//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --postgres CONNECTION [--orders N] [--in-flight N] [--json]
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --postgres CONNECTION [--orders N] [--in-flight N] [--group-window MS] [--revision-cache N] [--json]
 // Latency a step adds when it runs as an HTTP function instead of a container consumer:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --functions [--orders N] [--json]
 // Cold start of the HTTP function host (samples/Checkout.FunctionHost, built in Release): process start to first handled event:
@@ -45,8 +45,10 @@ if (args.Contains("--cold-start"))
 var postgres = Array.IndexOf(args, "--postgres") is var p and >= 0 ? args[p + 1] : null;
 if (postgres is not null)
 {
-    await Durable.RunAsync(postgres, Math.Min(200, orders), inFlight, json: false, quiet: true); // warm-up
-    await Durable.RunAsync(postgres, orders, inFlight, json, quiet: false);
+    // --group-window MS (default 2; 0 turns group commit off), --revision-cache N (default 10000; 0 turns it off)
+    var store = new Durable.StoreSettings(TimeSpan.FromMilliseconds(Arg("--group-window", 2)), Arg("--revision-cache", 10_000));
+    await Durable.RunAsync(postgres, Math.Min(2000, orders), inFlight, store, json: false, quiet: true); // warm-up: past tiered compilation
+    await Durable.RunAsync(postgres, orders, inFlight, store, json, quiet: false);
     return 0;
 }
 

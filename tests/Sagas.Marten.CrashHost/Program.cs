@@ -11,14 +11,16 @@ using Sagas;
 using Sagas.Diagnostics;
 using Sagas.Marten.CrashHost;
 using Sagas.Marten.Outbox;
+using Sagas.Marten.Persistence.Groups;
 using Sagas.Outbox;
 using Sagas.Persistence;
 using Sagas.Steps;
 
-// usage: CrashHost CONNECTION SCHEMA [--submit ORDER_ID] [--crash-at after-commit|after-dispatch] [--wait ORDER_ID]
+// usage: CrashHost CONNECTION SCHEMA [--submit ORDER_ID[,ORDER_ID...]] [--crash-at after-commit|after-dispatch|group-in-flight] [--wait ORDER_ID[,ORDER_ID...]]
 // Runs the checkout on PostgreSQL. With --crash-at it kills itself (SIGKILL, no cleanup) at that point of the
-// first ReserveInventory command's delivery; with --wait it waits until the order's saga is terminal and prints
-// a JSON line describing it.
+// first ReserveInventory command's delivery, or (group-in-flight) once a commit group of several parts has executed
+// and before PostgreSQL acknowledged it; with --wait it waits until the orders' sagas are terminal and prints a JSON
+// line describing the saga (an array of them for several orders).
 var connection = args[0];
 var schema = args[1];
 string? Option(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
@@ -40,9 +42,14 @@ listener.Start();
 
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
-var terminal = new TaskCompletionSource<CheckoutState>(TaskCreationOptions.RunContinuationsAsynchronously);
-builder.Services.AddSingleton<ISagaCommitObserver<CheckoutState>>(new TerminalObserver(waitFor is null ? Guid.Empty : Guid.Parse(waitFor), terminal));
-if (crashAt is not null)
+var waited = waitFor?.Split(',').Select(Guid.Parse).ToArray() ?? [];
+var terminal = waited.ToDictionary(id => id, _ => new TaskCompletionSource<CheckoutState>(TaskCreationOptions.RunContinuationsAsynchronously));
+builder.Services.AddSingleton<ISagaCommitObserver<CheckoutState>>(new TerminalObserver(terminal));
+if (crashAt == "group-in-flight")
+{
+    builder.Services.AddSingleton<ICommitGroupCheckpoint>(new CrashGroupCheckpoint());
+}
+else if (crashAt is not null)
 {
     builder.Services.AddSingleton<IOutboxCheckpoint>(new CrashCheckpoint(crashAt));
 }
@@ -61,8 +68,8 @@ using var host = builder.Build();
 await host.StartAsync();
 if (submit is not null)
 {
-    var order = OrderScenarios.Create(Scenario.Happy, 1) with { OrderId = Guid.Parse(submit) };
-    await host.Services.GetRequiredService<IBus>().Publish(order);
+    var bus = host.Services.GetRequiredService<IBus>();
+    await Task.WhenAll(submit.Split(',').Select(id => bus.Publish(OrderScenarios.Create(Scenario.Happy, 1) with { OrderId = Guid.Parse(id) })));
 }
 
 if (waitFor is null)
@@ -72,28 +79,43 @@ if (waitFor is null)
     return 3;
 }
 
-var state = await terminal.Task.WaitAsync(TimeSpan.FromSeconds(60));
-Console.WriteLine(JsonSerializer.Serialize(new
+var states = await Task.WhenAll(waited.Select(id => terminal[id].Task)).WaitAsync(TimeSpan.FromSeconds(60));
+var described = states.Select(state => new
 {
     state = state.CurrentState,
     completedSteps = state.History.Where(h => h.Kind == StepHistoryKind.Completed).Select(h => h.Step).ToArray(),
     staleReplies = state.History.Count(h => h.Kind == StepHistoryKind.IgnoredStaleReply),
     reservationId = state.ReservationId,
     inboxDuplicates = Interlocked.Read(ref duplicates),
-}));
+}).ToArray();
+Console.WriteLine(described.Length == 1 ? JsonSerializer.Serialize(described[0]) : JsonSerializer.Serialize(described));
 await host.StopAsync();
 return 0;
 
 namespace Sagas.Marten.CrashHost
 {
-    internal sealed class TerminalObserver(Guid sagaId, TaskCompletionSource<CheckoutState> terminal) : ISagaCommitObserver<CheckoutState>
+    internal sealed class TerminalObserver(Dictionary<Guid, TaskCompletionSource<CheckoutState>> terminal) : ISagaCommitObserver<CheckoutState>
     {
         public void OnCommitted(Guid id, CheckoutState state)
         {
-            if (id == sagaId && state.CurrentState is "Completed" or "Compensated" or "Rejected" or "Faulted")
+            if (terminal.TryGetValue(id, out var waiting) && state.CurrentState is "Completed" or "Compensated" or "Rejected" or "Faulted")
             {
-                terminal.TrySetResult(state);
+                waiting.TrySetResult(state);
             }
+        }
+    }
+
+    /// <summary>Kills this process once a group of several commits has executed, before PostgreSQL's acknowledgement is read.</summary>
+    internal sealed class CrashGroupCheckpoint : ICommitGroupCheckpoint
+    {
+        public ValueTask ExecutedAsync(int parts)
+        {
+            if (parts >= 2)
+            {
+                CrashCheckpoint.Die($"a group of {parts} parts executed, not yet acknowledged");
+            }
+
+            return ValueTask.CompletedTask;
         }
     }
 
@@ -128,7 +150,7 @@ namespace Sagas.Marten.CrashHost
             return ValueTask.CompletedTask;
         }
 
-        private static void Die(string where)
+        internal static void Die(string where)
         {
             Console.Error.WriteLine($"crashing: {where}");
             Console.Error.Flush();

@@ -8,6 +8,7 @@ using Sagas.Marten;
 using Sagas.Marten.Inbox;
 using Sagas.Marten.Outbox;
 using Sagas.Marten.Persistence;
+using Sagas.Marten.Persistence.Groups;
 using Sagas.Marten.Schema;
 using Sagas.Outbox;
 using Sagas.Persistence;
@@ -42,6 +43,7 @@ public static class MartenSagasBuilderExtensions
             return dataSource.Build();
         });
         services.AddSingleton<IDocumentStore>(sp => new DocumentStore(CreateStoreOptions(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<MartenSagasOptions>(), sagas.SagaStateTypes, sp.GetRequiredService<SagasTables>())));
+        services.AddSingleton<CommitGroups>();
         services.AddSingleton(typeof(ISagaStore<>), typeof(MartenSagaStore<>));
         services.AddSingleton<IMessageStore, MartenMessageStore>();
         services.AddSingleton<IOutboxMonitor, MartenOutboxMonitor>(); // the outbox lag health check reads PostgreSQL

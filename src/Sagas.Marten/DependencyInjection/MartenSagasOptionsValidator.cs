@@ -20,6 +20,9 @@ internal sealed partial class MartenSagasOptionsValidator : IValidateOptions<Mar
         Check(failures, options.RelayBatchWindow >= TimeSpan.Zero && options.RelayBatchWindow < options.RelayPollInterval, $"{Prefix}{nameof(options.RelayBatchWindow)} must be between zero and RelayPollInterval, got {options.RelayBatchWindow}.");
         Check(failures, options.InboxCleanupInterval > TimeSpan.Zero, $"{Prefix}{nameof(options.InboxCleanupInterval)} must be positive, got {options.InboxCleanupInterval}.");
         Check(failures, options.InboxCleanupBatchSize > 0, $"{Prefix}{nameof(options.InboxCleanupBatchSize)} must be positive, got {options.InboxCleanupBatchSize}.");
+        Check(failures, options.GroupCommitWindow >= TimeSpan.Zero && options.GroupCommitWindow <= TimeSpan.FromSeconds(1), $"{Prefix}{nameof(options.GroupCommitWindow)} must be between zero and 1 second, got {options.GroupCommitWindow}.");
+        Check(failures, options.MaxGroupSize is > 0 and <= 1000, $"{Prefix}{nameof(options.MaxGroupSize)} must be between 1 and 1000, got {options.MaxGroupSize}.");
+        Check(failures, options.RevisionCacheSize >= 0, $"{Prefix}{nameof(options.RevisionCacheSize)} must not be negative, got {options.RevisionCacheSize}.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

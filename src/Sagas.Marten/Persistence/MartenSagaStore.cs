@@ -1,6 +1,8 @@
 using System.Linq.Expressions;
-using JasperFx;
+using System.Text;
 using Marten;
+using Sagas.Marten.Persistence.Groups;
+using Sagas.Marten.Persistence.Parts;
 using Sagas.Marten.Schema;
 using Sagas.Persistence;
 using Sagas.Steps;
@@ -8,23 +10,50 @@ using Sagas.Steps;
 namespace Sagas.Marten.Persistence;
 
 /// <summary>
-/// Saga state as Marten documents with numeric revisions: a load is one query; a commit is one transaction
-/// holding the document write (checked against the revision it was loaded at), the inbox record, the outgoing
-/// messages and the withdrawn schedules.
+/// Saga state as Marten documents with numeric revisions. A commit is one statement in a commit group holding the
+/// document write (checked against the revision it was loaded at), the inbox record, the outgoing messages and the
+/// withdrawn schedules; a load for a transition answers from the revision this process committed last when it has it.
 /// </summary>
-internal sealed class MartenSagaStore<TState>(IDocumentStore store, SagasTables tables, TimeProvider timeProvider) : ISagaStore<TState>
+internal sealed class MartenSagaStore<TState> : ISagaStore<TState>
     where TState : StepSagaState
 {
-    public async ValueTask<LoadedSaga<TState>?> LoadAsync(Guid sagaId, CancellationToken cancellationToken)
+    private readonly IDocumentStore _store;
+    private readonly ISerializer _serializer;
+    private readonly CommitGroups _groups;
+    private readonly TimeProvider _time;
+    private readonly SagaDocumentSql _sql;
+    private readonly RevisionCache _cache;
+    private readonly string _dotnetType = typeof(TState).FullName!;
+
+    public MartenSagaStore(IDocumentStore store, CommitGroups groups, SagasTables tables, MartenSagasOptions options, TimeProvider time)
     {
-        await using var session = store.QuerySession();
-        var state = await session.LoadAsync<TState>(sagaId, cancellationToken).ConfigureAwait(false);
-        return state is null ? null : new LoadedSaga<TState>(state, state.Version);
+        _store = store;
+        _serializer = store.Options.Serializer();
+        _groups = groups;
+        _time = time;
+        _sql = new SagaDocumentSql(store.Options.FindOrResolveDocumentType(typeof(TState)).TableName.QualifiedName, tables);
+        _cache = new RevisionCache(options.RevisionCacheSize);
+    }
+
+    public async ValueTask<LoadedSaga<TState>?> LoadAsync(Guid sagaId, CancellationToken cancellationToken)
+        => await _groups.RunAsync(new SagaLoadPart<TState>(_sql, _serializer, sagaId), cancellationToken).ConfigureAwait(false);
+
+    public ValueTask<LoadedSaga<TState>?> LoadForTransitionAsync(Guid sagaId, CancellationToken cancellationToken)
+    {
+        if (!_cache.TryGet(sagaId, out var version, out var document))
+        {
+            return LoadAsync(sagaId, cancellationToken);
+        }
+
+        using var json = new MemoryStream(document, writable: false);
+        var state = _serializer.FromJson<TState>(json);
+        state.Version = version;
+        return ValueTask.FromResult<LoadedSaga<TState>?>(new LoadedSaga<TState>(state, version));
     }
 
     public async ValueTask<IReadOnlyList<Guid>> QueryAsync(Expression<Func<TState, bool>> predicate, CancellationToken cancellationToken)
     {
-        await using var session = store.QuerySession();
+        await using var session = _store.QuerySession();
         return await session.Query<TState>().Where(predicate).Select(s => s.CorrelationId).ToListAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -32,30 +61,33 @@ internal sealed class MartenSagaStore<TState>(IDocumentStore store, SagasTables 
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(transaction);
-        await using var session = store.LightweightSession();
-        MartenCommit.Queue(session, tables, transaction, timeProvider.GetUtcNow());
-        if (expectedVersion == 0)
+        var version = expectedVersion + 1;
+        var loadedAt = state.Version;
+        state.Version = version; // the document holds the revision it is stored at
+        var document = _serializer.ToJson(state);
+        var part = new SagaCommitPart(_sql, sagaId, document, _dotnetType, state.WakeAt, expectedVersion, transaction, _time.GetUtcNow());
+        CommitResult result;
+        try
         {
-            session.Insert(state);
+            result = await _groups.RunAsync(part, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            state.Version = loadedAt;
+            _cache.Evict(sagaId); // it may or may not have committed
+            throw;
+        }
+
+        if (result == CommitResult.Committed)
+        {
+            _cache.Set(sagaId, version, Encoding.UTF8.GetBytes(document));
         }
         else
         {
-            session.UpdateRevision(state, expectedVersion + 1);
+            state.Version = loadedAt;
+            _cache.Evict(sagaId);
         }
 
-        try
-        {
-            await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (MartenCommit.IsDuplicateInboxRecord(ex, tables))
-        {
-            return CommitResult.Duplicate;
-        }
-        catch (Exception ex) when (ex is ConcurrencyException || MartenCommit.IsDuplicateDocument(ex))
-        {
-            return CommitResult.Conflict;
-        }
-
-        return CommitResult.Committed;
+        return result;
     }
 }

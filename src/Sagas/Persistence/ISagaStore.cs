@@ -20,6 +20,13 @@ public interface ISagaStore<TState>
     /// <summary>Loads a private copy of the saga, or <see langword="null"/> when it does not exist.</summary>
     ValueTask<LoadedSaga<TState>?> LoadAsync(Guid sagaId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Loads a private copy of the saga to run an event against it. A store may answer from the revision this process
+    /// committed last instead of reading it: a commit against a revision another process has since replaced is a
+    /// <see cref="CommitResult.Conflict"/>, and the event runs again on a fresh load. By default, <see cref="LoadAsync"/>.
+    /// </summary>
+    ValueTask<LoadedSaga<TState>?> LoadForTransitionAsync(Guid sagaId, CancellationToken cancellationToken) => LoadAsync(sagaId, cancellationToken);
+
     /// <summary>Finds saga ids whose state matches <paramref name="predicate"/> (for correlation by query).</summary>
     ValueTask<IReadOnlyList<Guid>> QueryAsync(Expression<Func<TState, bool>> predicate, CancellationToken cancellationToken);
 

@@ -126,7 +126,7 @@ internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
 
     public async Task<SagaConsumeContext<TState, TMessage>> Insert(TState instance)
     {
-        if (await store.LoadAsync(instance.CorrelationId, CancellationToken).ConfigureAwait(false) is not null)
+        if (await store.LoadForTransitionAsync(instance.CorrelationId, CancellationToken).ConfigureAwait(false) is not null)
         {
             return null!; // exists: MassTransit loads it instead
         }
@@ -137,7 +137,7 @@ internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
 
     public async Task<SagaConsumeContext<TState, TMessage>> Load(Guid correlationId)
     {
-        var loaded = await store.LoadAsync(correlationId, CancellationToken).ConfigureAwait(false);
+        var loaded = await store.LoadForTransitionAsync(correlationId, CancellationToken).ConfigureAwait(false);
         if (loaded is null)
         {
             return null!;

@@ -52,3 +52,37 @@ public sealed class When_the_process_dies_after_dispatch_before_marking_delivere
         Assert.Equal(1, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_inbox where endpoint = 'reserve-inventory'"));
     }
 }
+
+public sealed class When_the_process_dies_with_a_commit_group_in_flight
+{
+    [Fact]
+    public async Task After_restart_every_saga_completes_and_each_step_ran_into_state_once()
+    {
+        var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_the_process_dies_with_a_commit_group_in_flight));
+        var orders = Enumerable.Range(0, 8).Select(_ => Guid.NewGuid().ToString()).ToArray();
+
+        var crashed = await CrashHostProcess.RunAsync(PostgresDatabase.ConnectionString, schema, "--submit", string.Join(',', orders), "--crash-at", "group-in-flight");
+        Assert.NotEqual(0, crashed.ExitCode);
+        Assert.Contains("parts executed, not yet acknowledged", crashed.Errors, StringComparison.Ordinal);
+
+        // Orders whose start did not reach the database are submitted again, as a client whose request failed would.
+        var restarted = await CrashHostProcess.RunAsync(PostgresDatabase.ConnectionString, schema, "--submit", string.Join(',', orders), "--wait", string.Join(',', orders));
+
+        Assert.Equal(0, restarted.ExitCode);
+        using var result = JsonDocument.Parse(restarted.Output);
+        Assert.Equal(orders.Length, result.RootElement.GetArrayLength());
+        foreach (var saga in result.RootElement.EnumerateArray())
+        {
+            Assert.Equal("Completed", saga.GetProperty("state").GetString());
+            var completed = saga.GetProperty("completedSteps").EnumerateArray().Select(s => s.GetString()).ToArray();
+            Assert.Equal(completed.Distinct().Count(), completed.Length);
+        }
+
+        foreach (var endpoint in new[] { "reserve-inventory", "charge-payment" })
+        {
+            Assert.Equal(orders.Length, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_inbox where endpoint = '{endpoint}'"));
+        }
+
+        Assert.Equal(0, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where due_at is null"));
+    }
+}

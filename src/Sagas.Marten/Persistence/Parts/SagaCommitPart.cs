@@ -1,0 +1,55 @@
+using Npgsql;
+using NpgsqlTypes;
+using Sagas.Marten.Persistence.Groups;
+using Sagas.Persistence;
+
+namespace Sagas.Marten.Persistence.Parts;
+
+/// <summary>
+/// A saga's commit: its document at the next revision (checked against the one it was loaded at), the inbox record, the
+/// outgoing messages and the withdrawn schedules, all or nothing within its own statement.
+/// </summary>
+internal sealed class SagaCommitPart(
+    SagaDocumentSql sql,
+    Guid sagaId,
+    string document,
+    string dotnetType,
+    DateTimeOffset? wakeAt,
+    int expectedVersion,
+    MessageTransaction transaction,
+    DateTimeOffset now) : GroupPart<CommitResult>
+{
+    public override NpgsqlBatchCommand CreateCommand()
+    {
+        var command = new NpgsqlBatchCommand(expectedVersion == 0 ? sql.Insert : sql.Update);
+        TransactionEffects.AddParameters(command, transaction, now);
+        command.Parameters.Add(new NpgsqlParameter { Value = sagaId });
+        command.Parameters.Add(new NpgsqlParameter { Value = document, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = dotnetType });
+        command.Parameters.Add(new NpgsqlParameter { Value = wakeAt is { } wake ? wake.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        if (expectedVersion != 0)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = (long)expectedVersion });
+        }
+
+        return command;
+    }
+
+    protected override async ValueTask<CommitResult> ReadAsync(NpgsqlDataReader reader)
+    {
+        await reader.ReadAsync().ConfigureAwait(false);
+        return expectedVersion == 0
+            ? (reader.GetBoolean(0), reader.GetBoolean(1)) switch
+            {
+                (false, _) => CommitResult.Duplicate,
+                (_, false) => CommitResult.Conflict,
+                _ => CommitResult.Committed,
+            }
+            : (reader.GetBoolean(0), reader.GetBoolean(1)) switch
+            {
+                (false, _) => CommitResult.Conflict,
+                (_, false) => CommitResult.Duplicate,
+                _ => CommitResult.Committed,
+            };
+    }
+}

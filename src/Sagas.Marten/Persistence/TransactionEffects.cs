@@ -1,0 +1,68 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Sagas.Marten.Schema;
+using Sagas.Persistence;
+
+namespace Sagas.Marten.Persistence;
+
+/// <summary>
+/// The part of every commit statement that writes a message transaction's effects: the outgoing messages and the withdrawn
+/// schedules, each only when the statement's <c>ins</c> (the inbox record) was written. Its parameters are always the
+/// first twelve, so the statements that use it stay the same text for any number of messages (and are prepared once).
+/// </summary>
+internal static class TransactionEffects
+{
+    /// <summary>The CTEs, after an <c>ins</c> CTE; <c>$1..$3</c> are the inbox key, <c>$4</c> the commit time.</summary>
+    public static string Sql(SagasTables tables) =>
+        $"del as (delete from {tables.Outbox} where id = any($12) and exists (select from ins)), " +
+        $"out as (insert into {tables.Outbox} (id, destination, content_type, body, headers, saga_id, due_at, created_at) " +
+        "select m.id, m.destination, m.content_type, m.body, m.headers, m.saga_id, m.due_at, $4 " +
+        "from unnest($5::uuid[], $6::text[], $7::text[], $8::bytea[], $9::jsonb[], $10::uuid[], $11::timestamptz[]) with ordinality as m(id, destination, content_type, body, headers, saga_id, due_at, n) " +
+        "where exists (select from ins) order by m.n)";
+
+    /// <summary>The inbox record of an <c>ins</c> CTE: <c>($1, $2, $3, $4)</c>.</summary>
+    public const string InboxValues = "$1, $2, $3, $4";
+
+    /// <summary>Adds parameters <c>$1..$12</c>.</summary>
+    public static void AddParameters(NpgsqlBatchCommand command, MessageTransaction transaction, DateTimeOffset now)
+    {
+        var key = transaction.InboxKey;
+        var outgoing = transaction.Outgoing;
+        var ids = new Guid[outgoing.Count];
+        var destinations = new string[outgoing.Count];
+        var contentTypes = new string[outgoing.Count];
+        var bodies = new byte[outgoing.Count][];
+        var headers = new string?[outgoing.Count];
+        var sagaIds = new Guid?[outgoing.Count];
+        var due = new DateTimeOffset?[outgoing.Count];
+        for (var i = 0; i < outgoing.Count; i++)
+        {
+            var message = outgoing[i];
+            ids[i] = message.Id;
+            destinations[i] = message.Destination.ToString();
+            contentTypes[i] = message.ContentType;
+            bodies[i] = MemoryMarshal.TryGetArray(message.Body, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+                ? segment.Array
+                : message.Body.ToArray();
+            headers[i] = message.Headers is null ? null : JsonSerializer.Serialize(message.Headers);
+            sagaIds[i] = message.SagaId;
+            due[i] = message.DueTime?.ToUniversalTime();
+        }
+
+        var parameters = command.Parameters;
+        parameters.Add(new NpgsqlParameter { Value = key.Endpoint });
+        parameters.Add(new NpgsqlParameter { Value = key.Source });
+        parameters.Add(new NpgsqlParameter { Value = key.Id });
+        parameters.Add(new NpgsqlParameter { Value = now.ToUniversalTime() });
+        parameters.Add(new NpgsqlParameter { Value = ids });
+        parameters.Add(new NpgsqlParameter { Value = destinations });
+        parameters.Add(new NpgsqlParameter { Value = contentTypes });
+        parameters.Add(new NpgsqlParameter { Value = bodies });
+        parameters.Add(new NpgsqlParameter { Value = headers, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        parameters.Add(new NpgsqlParameter { Value = sagaIds });
+        parameters.Add(new NpgsqlParameter { Value = due });
+        parameters.Add(new NpgsqlParameter { Value = transaction.Cancelled.ToArray() });
+    }
+}
