@@ -74,6 +74,7 @@ internal static class Durable
         var before = await CommittedTransactionsAsync(connection);
         using var window = new SemaphoreSlim(inFlight);
         completion.OnDone = () => window.Release();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
         for (var i = 0; i < orders; i++)
         {
@@ -85,6 +86,7 @@ internal static class Durable
 
         await completion.WaitAsync(orders).WaitAsync(TimeSpan.FromMinutes(10));
         var elapsed = Stopwatch.GetElapsedTime(started);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var after = await CommittedTransactionsAsync(connection);
         await host.StopAsync();
         await DropSchemaAsync(connection, schema);
@@ -111,11 +113,12 @@ internal static class Durable
             p99Ms = Percentile(latencies, 0.99),
             transactionsPerSaga = Math.Round((after - before) / (double)orders, 2),
             outboxLagP99Ms = lag.Length == 0 ? 0 : Percentile(lag, 0.99),
+            cpuMicrosecondsPerSaga = Math.Round(cpu.TotalMicroseconds / orders),
             partsPerGroup = groups == 0 ? 0 : Math.Round(parts / (double)groups, 1),
         };
         Console.WriteLine(json
             ? JsonSerializer.Serialize(result, new JsonSerializerOptions(JsonSerializerDefaults.Web))
-            : string.Create(CultureInfo.InvariantCulture, $"PostgreSQL checkout shape, {orders} orders, {inFlight} in flight, group window {result.groupCommitWindowMs} ms, revision cache {result.revisionCacheSize}: {result.sagasPerSecond} sagas/s, p50 {result.p50Ms} ms, p99 {result.p99Ms} ms, {result.transactionsPerSaga} transactions/saga, outbox lag p99 {result.outboxLagP99Ms} ms, {result.partsPerGroup} statements per group"));
+            : string.Create(CultureInfo.InvariantCulture, $"PostgreSQL checkout shape, {orders} orders, {inFlight} in flight, group window {result.groupCommitWindowMs} ms, revision cache {result.revisionCacheSize}: {result.sagasPerSecond} sagas/s, p50 {result.p50Ms} ms, p99 {result.p99Ms} ms, {result.transactionsPerSaga} transactions/saga, outbox lag p99 {result.outboxLagP99Ms} ms, {result.partsPerGroup} statements per group, {result.cpuMicrosecondsPerSaga} µs CPU/saga in this process"));
     }
 
     private static async Task<long> CommittedTransactionsAsync(string connection)

@@ -7,6 +7,8 @@ using Npgsql;
 using Polly;
 using Polly.Retry;
 using Sagas.Diagnostics;
+using Sagas.Marten.Persistence.Groups;
+using Sagas.Marten.Persistence.Parts;
 using Sagas.Marten.Schema;
 using Sagas.Outbox;
 
@@ -47,9 +49,17 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
     private readonly ResiliencePipeline _send;
     private long _inlinePausedUntil;
     private DateTimeOffset? _nextDue;
+    private long _nextPassTicks = long.MaxValue; // when the relay looks again unwoken (UTC ticks), read by committing threads
+    private readonly CommitGroups _groups;
+    private readonly DeliveredDeletePart.Statement _delete;
+
+    // Delivered rows are deleted this long after the first of them, so one statement takes many: the rows are only
+    // taken over by a relay after RelayTakeoverDelay, and each delete costs PostgreSQL about as much as a commit.
+    private static readonly TimeSpan DeleteGathering = TimeSpan.FromMilliseconds(10);
 
     public OutboxRelay(
         NpgsqlDataSource dataSource,
+        CommitGroups groups,
         SagasTables tables,
         MartenSagasOptions options,
         IServiceProvider services,
@@ -58,6 +68,8 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
         IOutboxCheckpoint? checkpoint = null)
     {
         _dataSource = dataSource;
+        _groups = groups;
+        _delete = new DeliveredDeletePart.Statement(tables);
         _tables = tables;
         _options = options;
         _services = services;
@@ -93,9 +105,12 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
     {
         var now = _time.GetUtcNow();
         var bus = _services.GetRequiredService<IBus>();
-        if (_options.RunRelay && messages.Any(m => m.DueTime > now))
+        // A new timer needs a wake-up only if it is due before the relay looks again anyway (while a pass runs, before
+        // the poll interval is up): most are deadlines, due long after that.
+        var nextPass = Math.Min(Interlocked.Read(ref _nextPassTicks), (now + _options.RelayPollInterval).UtcTicks);
+        if (_options.RunRelay && messages.Any(m => m.DueTime > now && m.DueTime.Value.UtcTicks < nextPass))
         {
-            Wake(); // a new timer may be due before the relay's next planned pass
+            Wake();
         }
 
         foreach (var message in messages)
@@ -294,6 +309,8 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
             wait = due - _time.GetUtcNow();
         }
 
+        Interlocked.Exchange(ref _nextPassTicks, (_time.GetUtcNow() + wait).UtcTicks);
+
         if (wait > TimeSpan.Zero)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -305,6 +322,7 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
         }
 
         _wake.Reader.TryRead(out _);
+        Interlocked.Exchange(ref _nextPassTicks, long.MaxValue); // a pass is about to run; it may miss what commits meanwhile
 
         // Let commits that arrive together share one batch (and one round trip).
         if (_options.RelayBatchWindow > TimeSpan.Zero)
@@ -321,6 +339,7 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
         {
             while (await _delivered.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                await Task.Delay(DeleteGathering, cancellationToken).ConfigureAwait(false); // the machine's clock: batching, not business time
                 await DeleteAsync(ids, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -344,16 +363,9 @@ internal sealed partial class OutboxRelay : BackgroundService, IOutboxDispatcher
 
         try
         {
-            // In chunks, and skipping rows a relay pass holds: it is sending those again and deletes them itself, so
-            // waiting for its lock would only let delivered rows pile up (and be taken over and sent again).
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             foreach (var chunk in ids.Chunk(DeleteChunk))
             {
-                await using var delete = new NpgsqlCommand(
-                    $"delete from {_tables.Outbox} where seq in (select seq from {_tables.Outbox} where id = any($1) for update skip locked)",
-                    connection);
-                delete.Parameters.Add(new NpgsqlParameter { Value = chunk });
-                await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await _groups.RunAsync(new DeliveredDeletePart(_delete, chunk), cancellationToken).ConfigureAwait(false);
             }
 
             ids.Clear();
