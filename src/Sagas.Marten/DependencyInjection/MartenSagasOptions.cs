@@ -64,6 +64,12 @@ public sealed class MartenSagasOptions
     public int MaxGroupSize { get; set; } = 64;
 
     /// <summary>
+    /// How many groups may be on their way to PostgreSQL at once, each on its own connection: while one waits for its WAL
+    /// flush the next executes. Default 8.
+    /// </summary>
+    public int MaxGroupsInFlight { get; set; } = 8;
+
+    /// <summary>
     /// How many sagas' last committed revision this process keeps, so an event on a saga it committed last needs no read
     /// (a newer revision written by another process shows as a conflict at commit, and the event runs again on a fresh
     /// load). Default 10000; zero turns the cache off.

@@ -22,6 +22,7 @@ internal sealed partial class MartenSagasOptionsValidator : IValidateOptions<Mar
         Check(failures, options.InboxCleanupBatchSize > 0, $"{Prefix}{nameof(options.InboxCleanupBatchSize)} must be positive, got {options.InboxCleanupBatchSize}.");
         Check(failures, options.GroupCommitWindow >= TimeSpan.Zero && options.GroupCommitWindow <= TimeSpan.FromSeconds(1), $"{Prefix}{nameof(options.GroupCommitWindow)} must be between zero and 1 second, got {options.GroupCommitWindow}.");
         Check(failures, options.MaxGroupSize is > 0 and <= 1000, $"{Prefix}{nameof(options.MaxGroupSize)} must be between 1 and 1000, got {options.MaxGroupSize}.");
+        Check(failures, options.MaxGroupsInFlight is > 0 and <= 64, $"{Prefix}{nameof(options.MaxGroupsInFlight)} must be between 1 and 64, got {options.MaxGroupsInFlight}.");
         Check(failures, options.RevisionCacheSize >= 0, $"{Prefix}{nameof(options.RevisionCacheSize)} must not be negative, got {options.RevisionCacheSize}.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -18,6 +18,10 @@ public sealed class UseMartenTests
             o.ConnectionString = " ";
             o.SchemaName = "Sagas-Schema";
             o.RelayBatchSize = 0;
+            o.GroupCommitWindow = TimeSpan.FromSeconds(2);
+            o.MaxGroupSize = 0;
+            o.MaxGroupsInFlight = 65;
+            o.RevisionCacheSize = -1;
         }));
         using var provider = services.BuildServiceProvider();
 
@@ -28,6 +32,10 @@ public sealed class UseMartenTests
                 "MartenSagasOptions.ConnectionString is required.",
                 "MartenSagasOptions.SchemaName must be a lower-case PostgreSQL identifier, got 'Sagas-Schema'.",
                 "MartenSagasOptions.RelayBatchSize must be between 1 and 10000, got 0.",
+                "MartenSagasOptions.GroupCommitWindow must be between zero and 1 second, got 00:00:02.",
+                "MartenSagasOptions.MaxGroupSize must be between 1 and 1000, got 0.",
+                "MartenSagasOptions.MaxGroupsInFlight must be between 1 and 64, got 65.",
+                "MartenSagasOptions.RevisionCacheSize must not be negative, got -1.",
             ],
             error.Failures);
     }

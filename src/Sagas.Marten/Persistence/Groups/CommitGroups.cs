@@ -20,7 +20,6 @@ namespace Sagas.Marten.Persistence.Groups;
 /// </remarks>
 internal sealed partial class CommitGroups : IAsyncDisposable, IDisposable
 {
-    private const int Lanes = 2;
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeSpan _window;
     private readonly int _maxParts;
@@ -41,7 +40,7 @@ internal sealed partial class CommitGroups : IAsyncDisposable, IDisposable
         _maxParts = options.MaxGroupSize;
         _logger = logger;
         _checkpoint = checkpoint;
-        _lanes = _window > TimeSpan.Zero ? [.. Enumerable.Range(0, Lanes).Select(_ => Task.Run(RunLaneAsync))] : [];
+        _lanes = _window > TimeSpan.Zero ? [.. Enumerable.Range(0, options.MaxGroupsInFlight).Select(_ => Task.Run(RunLaneAsync))] : [];
     }
 
     /// <summary>Runs <paramref name="part"/> in the next group and returns its outcome once that group has committed.</summary>
@@ -75,7 +74,7 @@ internal sealed partial class CommitGroups : IAsyncDisposable, IDisposable
 
             if (group.Count == 0)
             {
-                continue; // the other lane took it
+                continue; // another lane took it
             }
 
             if (Volatile.Read(ref _inFlight) > 0)

@@ -32,6 +32,7 @@ public sealed class CommitGroupsTests : IAsyncLifetime
             o.RunRelay = false;
             o.GroupCommitWindow = TimeSpan.FromSeconds(1); // ample: the group below closes when it holds its four parts
             o.MaxGroupSize = 4;
+            o.MaxGroupsInFlight = 2; // one lane holds the plug, the other gathers the group
         }));
         _services = services.BuildServiceProvider();
         await MartenSagaSchema.ApplyAsync(_services);
