@@ -47,12 +47,17 @@ public static class MartenSagasBuilderExtensions
         services.AddSingleton(typeof(ISagaStore<>), typeof(MartenSagaStore<>));
         services.AddSingleton<IMessageStore, MartenMessageStore>();
         services.AddSingleton<IOutboxMonitor, MartenOutboxMonitor>(); // the outbox lag health check reads PostgreSQL
+        services.AddSingleton<OutboxQueries>();
+        services.AddSingleton<RelaySignal>();
+        services.AddSingleton<DeliveredReaper>();
         services.AddSingleton<OutboxRelay>();
-        services.AddSingleton<IOutboxDispatcher>(sp => sp.GetRequiredService<OutboxRelay>());
+        services.AddSingleton<IOutboxDispatcher, InlineDispatcher>(); // the fast path; the relay delivers the rest
         services.TryAddSingleton<InboxCleanup>();
 
         // Start order matters: the schema exists before the bus (registered by AddSagas after this) and the relay start.
         services.AddHostedService<MartenSchemaInitializer>();
+        services.AddHostedService(sp => sp.GetRequiredService<RelaySignal>());
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveredReaper>());
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
         services.AddHostedService(sp => sp.GetRequiredService<InboxCleanup>());
         return sagas;

@@ -31,6 +31,18 @@ public sealed class MartenSagasOptions
     /// </summary>
     public TimeSpan InlineSendTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How many times the relay retries a send that failed (the broker is down, say) before it gives the pass up: its
+    /// transaction rolls back and a later pass takes the messages again. Default 8 (with the delays below, about 25 s).
+    /// </summary>
+    public int RelaySendRetries { get; set; } = 8;
+
+    /// <summary>The relay's first delay between send retries, doubled each time (with jitter). Default 100 ms.</summary>
+    public TimeSpan RelaySendRetryDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The relay's longest delay between send retries. Default 10 s.</summary>
+    public TimeSpan RelaySendRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Most messages one relay claims and delivers per batch. Default 200.</summary>
     public int RelayBatchSize { get; set; } = 200;
 

@@ -15,6 +15,8 @@ internal sealed partial class MartenSagasOptionsValidator : IValidateOptions<Mar
         Check(failures, options.SchemaName is not null && Identifier().IsMatch(options.SchemaName), $"{Prefix}{nameof(options.SchemaName)} must be a lower-case PostgreSQL identifier, got '{options.SchemaName}'.");
         Check(failures, options.InlineSendTimeout > TimeSpan.Zero, $"{Prefix}{nameof(options.InlineSendTimeout)} must be positive, got {options.InlineSendTimeout}.");
         Check(failures, options.RelayTakeoverDelay >= TimeSpan.Zero, $"{Prefix}{nameof(options.RelayTakeoverDelay)} must not be negative, got {options.RelayTakeoverDelay}.");
+        Check(failures, options.RelaySendRetries is >= 0 and <= 100, $"{Prefix}{nameof(options.RelaySendRetries)} must be between 0 and 100, got {options.RelaySendRetries}.");
+        Check(failures, options.RelaySendRetryDelay > TimeSpan.Zero && options.RelaySendRetryDelay <= options.RelaySendRetryMaxDelay, $"{Prefix}{nameof(options.RelaySendRetryDelay)} must be positive and at most RelaySendRetryMaxDelay, got {options.RelaySendRetryDelay}.");
         Check(failures, options.RelayBatchSize is > 0 and <= 10_000, $"{Prefix}{nameof(options.RelayBatchSize)} must be between 1 and 10000, got {options.RelayBatchSize}.");
         Check(failures, options.RelayPollInterval > TimeSpan.Zero, $"{Prefix}{nameof(options.RelayPollInterval)} must be positive, got {options.RelayPollInterval}.");
         Check(failures, options.RelayBatchWindow >= TimeSpan.Zero && options.RelayBatchWindow < options.RelayPollInterval, $"{Prefix}{nameof(options.RelayBatchWindow)} must be between zero and RelayPollInterval, got {options.RelayBatchWindow}.");

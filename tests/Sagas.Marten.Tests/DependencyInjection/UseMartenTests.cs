@@ -18,6 +18,8 @@ public sealed class UseMartenTests
             o.ConnectionString = " ";
             o.SchemaName = "Sagas-Schema";
             o.RelayBatchSize = 0;
+            o.RelaySendRetries = -1;
+            o.RelaySendRetryDelay = TimeSpan.FromSeconds(20);
             o.GroupCommitWindow = TimeSpan.FromSeconds(2);
             o.MaxGroupSize = 0;
             o.MaxGroupsInFlight = 65;
@@ -31,6 +33,8 @@ public sealed class UseMartenTests
             [
                 "MartenSagasOptions.ConnectionString is required.",
                 "MartenSagasOptions.SchemaName must be a lower-case PostgreSQL identifier, got 'Sagas-Schema'.",
+                "MartenSagasOptions.RelaySendRetries must be between 0 and 100, got -1.",
+                "MartenSagasOptions.RelaySendRetryDelay must be positive and at most RelaySendRetryMaxDelay, got 00:00:20.",
                 "MartenSagasOptions.RelayBatchSize must be between 1 and 10000, got 0.",
                 "MartenSagasOptions.GroupCommitWindow must be between zero and 1 second, got 00:00:02.",
                 "MartenSagasOptions.MaxGroupSize must be between 1 and 1000, got 0.",

@@ -1,0 +1,77 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Sagas.Diagnostics;
+using Sagas.Outbox;
+
+namespace Sagas.Marten.Outbox;
+
+/// <summary>
+/// The fast path: messages just committed in this process are sent at once, then their rows are deleted in batches by
+/// the <see cref="DeliveredReaper"/>. A message whose send fails stays in the outbox; the relay (in this or any process)
+/// takes over messages older than <see cref="MartenSagasOptions.RelayTakeoverDelay"/>, and scheduled messages at their
+/// due time.
+/// </summary>
+internal sealed partial class InlineDispatcher(
+    IServiceProvider services,
+    RelaySignal signal,
+    DeliveredReaper reaper,
+    MartenSagasOptions options,
+    TimeProvider time,
+    ILogger<InlineDispatcher> logger,
+    IOutboxCheckpoint? checkpoint = null) : IOutboxDispatcher
+{
+    private static readonly TimeSpan PauseAfterFailure = TimeSpan.FromSeconds(1);
+    private long _pausedUntil;
+
+    public async Task DispatchAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var bus = services.GetRequiredService<IBus>();
+        foreach (var message in messages)
+        {
+            if (message.DueTime > now)
+            {
+                signal.WakeForTimer(message.DueTime.Value, now); // the relay delivers it when due
+                continue;
+            }
+
+            if (checkpoint is not null)
+            {
+                await checkpoint.CommittedAsync(message).ConfigureAwait(false);
+            }
+
+            if (now.UtcTicks < Interlocked.Read(ref _pausedUntil))
+            {
+                signal.Wake(); // a send just failed: the broker is likely down, so leave this one to the relay at once
+                continue;
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.InlineSendTimeout);
+            try
+            {
+                await OutboxSender.SendAsync(bus, message, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogSendFailed(logger, ex, message.Id);
+                Interlocked.Exchange(ref _pausedUntil, (time.GetUtcNow() + PauseAfterFailure).UtcTicks);
+                signal.Wake();
+                signal.NotifyAll();
+                continue;
+            }
+
+            SagasDiagnostics.OutboxLag.Record((time.GetUtcNow() - now).TotalMilliseconds); // from the commit's return to this send
+            if (checkpoint is not null)
+            {
+                await checkpoint.DeliveredAsync([message.Id]).ConfigureAwait(false);
+            }
+
+            reaper.Delivered(message.Id);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending outbox message {MessageId} right after its commit failed; the relay will deliver it")]
+    private static partial void LogSendFailed(ILogger logger, Exception exception, Guid messageId);
+}
