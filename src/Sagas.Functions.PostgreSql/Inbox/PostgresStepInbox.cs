@@ -37,7 +37,14 @@ public sealed class PostgresStepInbox : IStepInbox, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(retention, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(claimTimeout, TimeSpan.Zero);
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        var dataSource = new NpgsqlDataSourceBuilder(connectionString);
+        dataSource.ConnectionStringBuilder.NoResetOnClose = true; // no session state is kept: skip DISCARD ALL on every pooled use
+        if (dataSource.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            dataSource.ConnectionStringBuilder.MaxAutoPrepare = 16; // claim, read, complete, sweep: parsed and planned once per connection
+        }
+
+        _dataSource = dataSource.Build();
         _schema = schema;
         _table = $"{schema}.sagas_step_inbox";
         _createTable = createTableIfMissing;
