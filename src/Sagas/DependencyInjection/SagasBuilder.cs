@@ -25,7 +25,9 @@ public sealed partial class SagasBuilder
         Services = services;
         Contracts = new ContractRegistry().AddStepContracts()
             .Add(new StepTimerElapsedValidator())
-            .Add(new ResumeSagaValidator());
+            .Add(new ResumeSagaValidator())
+            .Add(new CompensateSagaValidator())
+            .Add(new RetryStepNowValidator());
     }
 
     /// <summary>The service collection, for integrations.</summary>

@@ -9,6 +9,8 @@ namespace Sagas.Steps;
 /// </summary>
 [JsonSerializable(typeof(StepTimerElapsed))]
 [JsonSerializable(typeof(ResumeSaga))]
+[JsonSerializable(typeof(CompensateSaga))]
+[JsonSerializable(typeof(RetryStepNow))]
 internal sealed partial class SagaMessagesJsonContext : JsonSerializerContext
 {
     /// <summary>The contract options with this metadata first.</summary>

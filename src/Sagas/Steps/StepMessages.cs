@@ -32,6 +32,26 @@ public sealed record StepTimerElapsed(Guid SagaId, string Step, int Attempt, boo
 [CloudEventContract("dev.sagas.saga.resume", 1)]
 public sealed record ResumeSaga(Guid SagaId, string? Note = null);
 
+/// <summary>
+/// Asks a saga to stop and undo what it did: its completed compensatable steps are compensated in reverse order, and it
+/// ends Compensated. Taken only while the saga is Executing and no pivot or retriable step has started (what follows the
+/// pivot cannot be undone); otherwise recorded in the history and changes nothing.
+/// </summary>
+/// <param name="SagaId">The saga.</param>
+/// <param name="Note">Who asked and why, kept in the history and as the saga's reason.</param>
+[CloudEventContract("dev.sagas.saga.compensate", 1)]
+public sealed record CompensateSaga(Guid SagaId, string? Note = null);
+
+/// <summary>
+/// Asks a saga to run a step that waits for its next attempt now, instead of when its backoff ends (the cause was fixed).
+/// A step that is not waiting for a retry is left alone, with a line in the history.
+/// </summary>
+/// <param name="SagaId">The saga.</param>
+/// <param name="Step">The step's name.</param>
+/// <param name="Note">Who asked and why, kept in the history.</param>
+[CloudEventContract("dev.sagas.step.retry-now", 1)]
+public sealed record RetryStepNow(Guid SagaId, string Step, string? Note = null);
+
 /// <summary>Validates <see cref="StepTimerElapsed"/>.</summary>
 public sealed class StepTimerElapsedValidator : AbstractValidator<StepTimerElapsed>
 {
@@ -50,4 +70,22 @@ public sealed class ResumeSagaValidator : AbstractValidator<ResumeSaga>
 {
     /// <summary>Creates the validator.</summary>
     public ResumeSagaValidator() => RuleFor(x => x.SagaId).NotEmpty();
+}
+
+/// <summary>Validates <see cref="CompensateSaga"/>.</summary>
+public sealed class CompensateSagaValidator : AbstractValidator<CompensateSaga>
+{
+    /// <summary>Creates the validator.</summary>
+    public CompensateSagaValidator() => RuleFor(x => x.SagaId).NotEmpty();
+}
+
+/// <summary>Validates <see cref="RetryStepNow"/>.</summary>
+public sealed class RetryStepNowValidator : AbstractValidator<RetryStepNow>
+{
+    /// <summary>Creates the validator.</summary>
+    public RetryStepNowValidator()
+    {
+        RuleFor(x => x.SagaId).NotEmpty();
+        RuleFor(x => x.Step).NotEmpty();
+    }
 }

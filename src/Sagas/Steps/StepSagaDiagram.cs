@@ -14,7 +14,7 @@ public static class StepSagaDiagram
         var sequential = plan.Where(s => s.Kind != StepKind.Retriable).ToList();
         var retriable = plan.Where(s => s.Kind == StepKind.Retriable).ToList();
         var compensatable = plan.Where(s => s.Kind == StepKind.Compensatable).ToList();
-        var framework = new HashSet<string>([machine.StepCompletedEvent.Name, machine.StepFailedEvent.Name, machine.StepTimerEvent.Name, machine.ResumeEvent.Name]);
+        var framework = new HashSet<string>([machine.StepCompletedEvent.Name, machine.StepFailedEvent.Name, machine.StepTimerEvent.Name, machine.ResumeEvent.Name, machine.CompensateEvent.Name, machine.RetryNowEvent.Name]);
         var starts = machine.NextEvents(machine.Initial).Select(e => e.Name).Where(n => !framework.Contains(n)).ToList();
 
         var text = new StringBuilder();

@@ -55,13 +55,17 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
         Event(() => StepFailedEvent, e => e.CorrelateById(m => m.Message.SagaId));
         Event(() => StepTimerEvent, e => e.CorrelateById(m => m.Message.SagaId));
         Event(() => ResumeEvent, e => e.CorrelateById(m => m.Message.SagaId));
+        Event(() => CompensateEvent, e => e.CorrelateById(m => m.Message.SagaId));
+        Event(() => RetryNowEvent, e => e.CorrelateById(m => m.Message.SagaId));
 
         // Replies and timers are taken in every state: a late one to a saga that moved on is recorded and changes nothing.
         DuringAny(
             When(StepCompletedEvent).ThenAsync(c => ApplyAsync(c, Engine.Completed(c.Saga, c.Message, Runtime(c).Converter.JsonOptions, Now(c)))),
             When(StepFailedEvent).ThenAsync(c => ApplyAsync(c, Engine.Failed(c.Saga, c.Message, Now(c)))),
             When(StepTimerEvent).ThenAsync(c => ApplyAsync(c, Engine.TimerElapsed(c.Saga, c.Message, Now(c)))),
-            When(ResumeEvent).ThenAsync(c => ApplyAsync(c, Engine.Resume(c.Saga, c.Message, Now(c)))));
+            When(ResumeEvent).ThenAsync(c => ApplyAsync(c, Engine.Resume(c.Saga, c.Message, Now(c)))),
+            When(CompensateEvent).ThenAsync(c => ApplyAsync(c, Engine.Compensate(c.Saga, c.Message, Now(c)))),
+            When(RetryNowEvent).ThenAsync(c => ApplyAsync(c, Engine.RetryNow(c.Saga, c.Message, Now(c)))));
 
         // An event the saga no longer accepts in its state (a second OrderSubmitted for a saga that already started, say)
         // was handled before under another delivery: it is a duplicate, kept visible in the history, not a fault.
@@ -101,6 +105,12 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
 
     /// <summary>An operator resumed a Faulted saga.</summary>
     public Event<ResumeSaga> ResumeEvent { get; private set; } = null!;
+
+    /// <summary>An operator ordered the saga compensated (before its pivot).</summary>
+    public Event<CompensateSaga> CompensateEvent { get; private set; } = null!;
+
+    /// <summary>An operator asked for a waiting step's next attempt now.</summary>
+    public Event<RetryStepNow> RetryNowEvent { get; private set; } = null!;
 
     /// <summary>The step plan.</summary>
     public IReadOnlyList<StepDefinition<TState>> Plan => _plan;

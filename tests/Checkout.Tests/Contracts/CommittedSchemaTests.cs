@@ -25,7 +25,9 @@ public sealed class CommittedSchemaTests
     {
         var registry = new ContractRegistry().AddStepContracts()
             .Add(new StepTimerElapsedValidator())
-            .Add(new ResumeSagaValidator());
+            .Add(new ResumeSagaValidator())
+            .Add(new CompensateSagaValidator())
+            .Add(new RetryStepNowValidator());
 
         var problems = SchemaSnapshots.Check(registry.Contracts, Repository.PathOf("docs", "schemas"), Update);
 

@@ -16,6 +16,8 @@ public sealed class SagaMessagesJsonContextTests
         new StepTimerElapsed(Guid.NewGuid(), "Reserve", 2, Compensation: false, StepTimerElapsed.Deadline),
         new ResumeSaga(Guid.NewGuid(), "card fixed"),
         new ResumeSaga(Guid.NewGuid()),
+        new CompensateSaga(Guid.NewGuid(), "customer cancelled"),
+        new RetryStepNow(Guid.NewGuid(), "UpdateCrm", "CRM is back"),
         new StepCompleted(Guid.NewGuid(), "Reserve", 1, Compensation: false),
     };
 

@@ -157,6 +157,66 @@ internal sealed class StepEngine<TState>(IReadOnlyList<StepDefinition<TState>> p
         return run.Done();
     }
 
+    /// <summary>
+    /// An operator ordered the saga compensated: while it is Executing and only compensatable steps have started, the
+    /// running and waiting attempts are withdrawn (a running one may have happened, so it is undone too), the completed
+    /// compensatable steps are compensated in reverse order and the saga ends Compensated. Past the pivot, or in any other
+    /// state, the order is only recorded.
+    /// </summary>
+    public StepTransition Compensate(TState state, CompensateSaga order, DateTimeOffset now)
+    {
+        var run = new Run(this, state, now);
+        var started = _plan.FirstOrDefault(s => s.Kind != StepKind.Compensatable && state.Steps.First(p => p.Name == s.Name).Status != StepStatus.Pending);
+        var refusal = state.CurrentState != StepSagaStates.Executing ? $"the saga is {state.CurrentState}, not Executing"
+            : started is not null ? $"{started.Name} ({started.Kind}) has started: what follows the pivot cannot be undone"
+            : null;
+        if (refusal is not null)
+        {
+            run.Record(StepHistoryEntry.Saga, StepHistoryKind.CompensationOrderIgnored, 0, $"{order.Note}: {refusal}");
+            return run.Done();
+        }
+
+        run.Record(StepHistoryEntry.Saga, StepHistoryKind.CompensationOrdered, 0, order.Note);
+        foreach (var progress in state.Steps.Where(p => p.Status is StepStatus.Running or StepStatus.WaitingRetry))
+        {
+            run.CancelTimer(progress);
+            if (progress.Status == StepStatus.Running || progress.InDoubt)
+            {
+                state.CompensationLog.Add(progress.Name); // its command may have run: compensations tolerate "nothing to undo"
+            }
+
+            progress.Status = StepStatus.Failed;
+            progress.LastError = "withdrawn: compensation ordered";
+        }
+
+        run.Abort(string.IsNullOrWhiteSpace(order.Note) ? "compensation ordered" : $"compensation ordered: {order.Note}");
+        return run.Done();
+    }
+
+    /// <summary>
+    /// An operator asked for a step's next attempt now: a step (or compensation) waiting for its retry is asked at once, its
+    /// backoff timer withdrawn; any other is left alone, with a line in the history.
+    /// </summary>
+    public StepTransition RetryNow(TState state, RetryStepNow order, DateTimeOffset now)
+    {
+        var run = new Run(this, state, now);
+        var step = _plan.FirstOrDefault(s => s.Name == order.Step);
+        var progress = state.Steps.FirstOrDefault(p => p.Name == order.Step);
+        if (step is null || progress is null || progress.Status is not (StepStatus.WaitingRetry or StepStatus.CompensationWaitingRetry))
+        {
+            var what = progress is null ? "not a step of this saga" : $"{progress.Status}";
+            run.Record(order.Step, StepHistoryKind.RetryNowIgnored, progress?.Attempt ?? 0, $"{order.Note}: {order.Step} is {what}, not waiting for a retry");
+            return run.Done();
+        }
+
+        var compensation = progress.Status == StepStatus.CompensationWaitingRetry;
+        run.CancelTimer(progress);
+        run.Record(step.Name, StepHistoryKind.RetriedNow, progress.Attempt, order.Note);
+        progress.Attempt++;
+        run.Request(step, progress, compensation);
+        return run.Done();
+    }
+
     /// <summary>An event the saga does not accept in its state: handled before under another delivery, so a duplicate.</summary>
     public StepTransition Ignore(TState state, string eventName, DateTimeOffset now)
     {
@@ -336,6 +396,14 @@ internal sealed class StepEngine<TState>(IReadOnlyList<StepDefinition<TState>> p
             progress.Attempt = 1;
             StartBudget(progress, 1);
             Request(engine._plan.First(s => s.Name == name), progress, compensation: true);
+        }
+
+        /// <summary>Undoes the compensation log (possibly empty) because an operator asked: ends Compensated either way.</summary>
+        public void Abort(string reason)
+        {
+            state.Reason = reason;
+            MoveTo(StepSagaStates.Compensating);
+            CompensateNext();
         }
 
         private void BeginCompensation(string reason)

@@ -59,4 +59,16 @@ public enum StepHistoryKind
 
     /// <summary>An event the saga no longer accepts in its state: a duplicate (step <c>saga</c>).</summary>
     IgnoredEvent,
+
+    /// <summary>An operator ordered the saga compensated (step <c>saga</c>); the reason is the operator's note.</summary>
+    CompensationOrdered,
+
+    /// <summary>An order to compensate reached a saga past its pivot, or not Executing (step <c>saga</c>).</summary>
+    CompensationOrderIgnored,
+
+    /// <summary>An operator ran a step waiting for its retry at once; the reason is the operator's note.</summary>
+    RetriedNow,
+
+    /// <summary>An order to retry a step now reached a step that was not waiting for a retry.</summary>
+    RetryNowIgnored,
 }

@@ -149,6 +149,107 @@ public sealed class StepEngineTests
         Assert.Equal(StepHistoryKind.ResumeIgnored, state.History[^1].Kind);
     }
 
+    [Fact]
+    public void A_compensation_order_before_the_pivot_withdraws_the_running_attempt_and_undoes_it_as_in_doubt()
+    {
+        var (engine, state) = Running("ReserveSlot");
+        var reserve = state.Steps.Single(p => p.Name == "ReserveSlot");
+        var deadline = reserve.TimerId;
+
+        var transition = engine.Compensate(state, new CompensateSaga(state.CorrelationId, "ops: customer cancelled by phone"), Now);
+
+        Assert.Equal("Compensating", transition.TargetState);
+        Assert.Equal(["ReleaseSlot"], transition.Commands.Select(c => c.Message.GetType().Name));
+        Assert.True(transition.Commands.Single().Compensation);
+        Assert.Equal([deadline!.Value], transition.CancelledTimers);
+        Assert.Equal(StepStatus.Compensating, reserve.Status);
+        Assert.Equal("compensation ordered: ops: customer cancelled by phone", state.Reason);
+        Assert.Contains(state.History, h => h.Kind == StepHistoryKind.CompensationOrdered && h.Reason == "ops: customer cancelled by phone");
+    }
+
+    [Fact]
+    public void A_compensation_order_with_nothing_done_ends_the_saga_compensated_at_once()
+    {
+        var (engine, state) = Running("ReserveSlot");
+        var reserve = state.Steps.Single(p => p.Name == "ReserveSlot");
+        Fail(engine, state, reserve, Outcome.TransientFailure, compensation: false); // answered: nothing was reserved
+        Assert.Equal(StepStatus.WaitingRetry, reserve.Status);
+
+        var transition = engine.Compensate(state, new CompensateSaga(state.CorrelationId, "duplicate order"), Now);
+
+        Assert.Equal("Compensated", transition.TargetState);
+        Assert.Empty(transition.Commands);
+        Assert.Single(transition.CancelledTimers); // the retry timer
+        Assert.Null(state.WakeAt);
+        Assert.Equal(Now, state.EndedAt);
+        Assert.Equal(StepStatus.Failed, reserve.Status);
+    }
+
+    [Theory]
+    [InlineData("BookCarrier", "Executing", "BookCarrier (Pivot) has started")]
+    [InlineData("NotifyCustomer", "Executing", "BookCarrier (Pivot) has started")]
+    [InlineData("ReserveSlot", "Faulted", "the saga is Faulted, not Executing")]
+    [InlineData("ReserveSlot", "Compensating", "the saga is Compensating, not Executing")]
+    public void A_compensation_order_past_the_pivot_or_outside_Executing_is_only_recorded(string running, string currentState, string why)
+    {
+        var (engine, state) = Running(running);
+        state.CurrentState = currentState;
+        var before = System.Text.Json.JsonSerializer.Serialize(state.Steps);
+
+        var transition = engine.Compensate(state, new CompensateSaga(state.CorrelationId, "too late"), Now);
+
+        Assert.Null(transition.TargetState);
+        Assert.Empty(transition.Commands);
+        Assert.Empty(transition.CancelledTimers);
+        Assert.Equal(before, System.Text.Json.JsonSerializer.Serialize(state.Steps));
+        Assert.Equal(StepHistoryKind.CompensationOrderIgnored, state.History[^1].Kind);
+        Assert.Contains(why, state.History[^1].Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false, "BookCarrier")]
+    [InlineData(true, "ReleaseSlot")]
+    public void A_retry_now_asks_a_waiting_step_or_compensation_at_once_and_withdraws_its_backoff(bool compensation, string command)
+    {
+        var (engine, state) = Running("BookCarrier");
+        var step = state.Steps.Single(p => p.Name == "BookCarrier");
+        if (compensation)
+        {
+            engine.Failed(state, new StepFailed(state.CorrelationId, "BookCarrier", 1, false, "no carrier", Permanent: true), Now);
+            state.CurrentState = "Compensating";
+            step = state.Steps.Single(p => p.Name == "ReserveSlot");
+        }
+
+        Fail(engine, state, step, Outcome.TransientFailure, compensation);
+        var backoff = step.TimerId;
+        var attempt = step.Attempt;
+
+        var transition = engine.RetryNow(state, new RetryStepNow(state.CorrelationId, step.Name, "ops: carrier API fixed"), Now);
+
+        Assert.Null(transition.TargetState);
+        Assert.Equal([command], transition.Commands.Select(c => c.Message.GetType().Name));
+        Assert.Equal(attempt + 1, transition.Commands.Single().Attempt);
+        Assert.Equal([backoff!.Value], transition.CancelledTimers);
+        Assert.Equal(compensation ? StepStatus.Compensating : StepStatus.Running, step.Status);
+        Assert.Contains(state.History, h => h.Kind == StepHistoryKind.RetriedNow && h.Step == step.Name && h.Reason == "ops: carrier API fixed");
+    }
+
+    [Theory]
+    [InlineData("BookCarrier", "BookCarrier is Running, not waiting for a retry")]
+    [InlineData("ReserveSlot", "ReserveSlot is Completed, not waiting for a retry")]
+    [InlineData("NoSuchStep", "NoSuchStep is not a step of this saga, not waiting for a retry")]
+    public void A_retry_now_of_a_step_that_is_not_waiting_is_only_recorded(string stepName, string why)
+    {
+        var (engine, state) = Running("BookCarrier");
+
+        var transition = engine.RetryNow(state, new RetryStepNow(state.CorrelationId, stepName, "impatient"), Now);
+
+        Assert.Empty(transition.Commands);
+        Assert.Empty(transition.CancelledTimers);
+        Assert.Equal(StepHistoryKind.RetryNowIgnored, state.History[^1].Kind);
+        Assert.Equal($"impatient: {why}", state.History[^1].Reason);
+    }
+
     /// <summary>A fresh saga, driven until <paramref name="stepName"/> runs its first attempt.</summary>
     private static (StepEngine<ShipmentState> Engine, ShipmentState State) Running(string stepName)
     {
