@@ -12,6 +12,7 @@ using Sagas.Marten.Persistence.Groups;
 using Sagas.Marten.Schema;
 using Sagas.Outbox;
 using Sagas.Persistence;
+using Sagas.Persistence.Catalog;
 using Sagas.Steps;
 
 namespace Sagas;
@@ -45,6 +46,7 @@ public static class MartenSagasBuilderExtensions
         services.AddSingleton<IDocumentStore>(sp => new DocumentStore(CreateStoreOptions(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<MartenSagasOptions>(), sagas.SagaStateTypes, sp.GetRequiredService<SagasTables>())));
         services.AddSingleton<CommitGroups>();
         services.AddSingleton(typeof(ISagaStore<>), typeof(MartenSagaStore<>));
+        services.AddSingleton(typeof(ISagaCatalog<>), typeof(MartenSagaCatalog<>));
         services.AddSingleton<IMessageStore, MartenMessageStore>();
         services.AddSingleton<IOutboxMonitor, MartenOutboxMonitor>(); // the outbox lag health check reads PostgreSQL
         services.AddSingleton<OutboxQueries>();
@@ -92,5 +94,7 @@ public static class MartenSagasBuilderExtensions
             .Identity(s => s.CorrelationId)
             .UseNumericRevisions(true)
             .Metadata(m => m.Revision.MapTo(s => s.Version))
-            .Duplicate(s => s.WakeAt!, pgType: "timestamptz"); // a column with an index: the sweep for overdue timers reads it
+            .Duplicate(s => s.WakeAt!, pgType: "timestamptz") // a column with an index: the sweep for overdue timers reads it
+            .Index([s => s.CurrentState, s => s.CorrelationId]) // the catalog's pages: by state, in id order
+            .Index([s => s.CurrentStep!, s => s.CorrelationId]); // and by current step
 }

@@ -9,6 +9,7 @@ using Sagas.Faults;
 using Sagas.Inbox;
 using Sagas.Outbox;
 using Sagas.Persistence;
+using Sagas.Persistence.Catalog;
 using Sagas.Serialization;
 using Sagas.Steps;
 
@@ -51,6 +52,7 @@ public static class SagasServiceCollectionExtensions
         services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<InMemoryMessageStore>());
         services.TryAddSingleton<IOutboxMonitor>(sp => sp.GetRequiredService<InMemoryMessageStore>());
         services.TryAddSingleton(typeof(ISagaStore<>), typeof(InMemorySagaStore<>));
+        services.TryAddSingleton(typeof(ISagaCatalog<>), typeof(InMemorySagaCatalog<>));
         services.TryAddSingleton<IOutboxDispatcher, InMemoryOutboxDispatcher>();
         services.TryAddSingleton<InboxGate>();
         services.TryAddScoped(typeof(InboxOutboxFilter<>)); // resolved per message: registered, so not built by reflection each time

@@ -66,6 +66,18 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
         return ValueTask.FromResult(ids);
     }
 
+    /// <summary>A private copy of every saga held, for the catalog.</summary>
+    internal List<TState> Snapshot()
+    {
+        List<byte[]> documents;
+        lock (_messages.SyncRoot)
+        {
+            documents = [.. _sagas.Values.Select(s => s.Json)];
+        }
+
+        return [.. documents.Select(json => JsonSerializer.Deserialize<TState>(json, JsonOptions)!)];
+    }
+
     /// <inheritdoc />
     public ValueTask<CommitResult> CommitAsync(Guid sagaId, TState state, int expectedVersion, MessageTransaction transaction, CancellationToken cancellationToken)
     {

@@ -31,6 +31,13 @@ public abstract class StepSagaState : SagaStateMachineInstance
     /// </summary>
     public DateTimeOffset? WakeAt { get; set; }
 
+    /// <summary>
+    /// The step the saga waits on (running, waiting for its retry, being compensated) or stopped at (failed, compensation
+    /// failed); the first in plan order; <see langword="null"/> before the start and once every step completed. Maintained by
+    /// the step engine at every transition, so a list can filter on it.
+    /// </summary>
+    public string? CurrentStep { get; set; }
+
     /// <summary>Why the saga was rejected, compensated or faulted.</summary>
     public string? Reason { get; set; }
 

@@ -250,6 +250,9 @@ internal sealed class StepEngine<TState>(IReadOnlyList<StepDefinition<TState>> p
             state.WakeAt = StepSagaStates.IsRunning(_current)
                 ? state.Steps.Where(p => p.TimerId is not null).Min(p => p.DueAt)
                 : null;
+            state.CurrentStep = (state.Steps.FirstOrDefault(p => p.Status is StepStatus.Compensating or StepStatus.CompensationWaitingRetry or StepStatus.CompensationFailed)
+                ?? state.Steps.FirstOrDefault(p => p.Status is StepStatus.Running or StepStatus.WaitingRetry)
+                ?? state.Steps.FirstOrDefault(p => p.Status == StepStatus.Failed))?.Name;
             return _transition;
         }
 

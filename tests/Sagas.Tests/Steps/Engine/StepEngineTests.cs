@@ -250,6 +250,39 @@ public sealed class StepEngineTests
         Assert.Equal($"impatient: {why}", state.History[^1].Reason);
     }
 
+    [Fact]
+    public void The_current_step_follows_the_saga_to_the_step_it_waits_on_or_stopped_at()
+    {
+        var (engine, state) = Running("ReserveSlot");
+        Assert.Equal("ReserveSlot", state.CurrentStep);
+
+        engine.Completed(state, new StepCompleted(state.CorrelationId, "ReserveSlot", 1, false), System.Text.Json.JsonSerializerOptions.Default, Now);
+        Assert.Equal("BookCarrier", state.CurrentStep);
+
+        engine.Failed(state, new StepFailed(state.CorrelationId, "BookCarrier", 1, false, "busy", Permanent: false), Now);
+        Assert.Equal("BookCarrier", state.CurrentStep); // waiting for its retry
+
+        engine.Failed(state, new StepFailed(state.CorrelationId, "BookCarrier", 1, false, "no carrier", Permanent: true), Now);
+        Assert.Equal("BookCarrier", state.CurrentStep); // stale: the attempt is no longer current, nothing moved
+        engine.TimerElapsed(state, new StepTimerElapsed(state.CorrelationId, "BookCarrier", 1, false, StepTimerElapsed.Retry), Now);
+        engine.Failed(state, new StepFailed(state.CorrelationId, "BookCarrier", 2, false, "no carrier", Permanent: true), Now);
+        state.CurrentState = "Compensating";
+        Assert.Equal("ReserveSlot", state.CurrentStep); // being compensated
+
+        engine.Completed(state, new StepCompleted(state.CorrelationId, "ReserveSlot", 1, true), System.Text.Json.JsonSerializerOptions.Default, Now);
+        Assert.Equal("BookCarrier", state.CurrentStep); // Compensated: the step whose failure ended it
+    }
+
+    [Fact]
+    public void A_saga_that_completes_has_no_current_step()
+    {
+        var (engine, state) = Running("NotifyCustomer");
+
+        engine.Completed(state, new StepCompleted(state.CorrelationId, "NotifyCustomer", 1, false), System.Text.Json.JsonSerializerOptions.Default, Now);
+
+        Assert.Null(state.CurrentStep);
+    }
+
     /// <summary>A fresh saga, driven until <paramref name="stepName"/> runs its first attempt.</summary>
     private static (StepEngine<ShipmentState> Engine, ShipmentState State) Running(string stepName)
     {
