@@ -63,11 +63,15 @@ Checkout__OutputDirectory="$state/invoices" Checkout__PickupDirectory="$state/ma
   run functions "$functions_port" Checkout.FunctionHost
 Checkout__FunctionsUrl="http://127.0.0.1:$functions_port" \
   run worker "$worker_port" Checkout.Worker
+# The saga inspector's sign-in keys, new for each run (printed below).
+export Inspector__ReaderKey="$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')"
+export Inspector__OperatorKey="$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')"
 run api "$api_port" Checkout.Api
 
 cat <<INFO
 Checkout is running:
   API             http://127.0.0.1:$api_port   (POST /orders, GET /orders/{id}, /health/ready)
+  saga inspector  http://127.0.0.1:$api_port/sagas/   (sign in at /login: operator key $Inspector__OperatorKey, reader key $Inspector__ReaderKey)
   worker          http://127.0.0.1:$worker_port   (/health/ready)
   function host   http://127.0.0.1:$functions_port   (POST /steps, /health/ready)
   PostgreSQL      $ConnectionStrings__Postgres

@@ -53,6 +53,12 @@ public sealed class CheckoutTopology : IAsyncDisposable
     /// <summary>Where the function host writes invoices (<c>invoices/</c>) and mail (<c>mail/</c>).</summary>
     public string Output { get; }
 
+    /// <summary>The API's sign-in key of the inspector's readers.</summary>
+    public const string InspectorReaderKey = "e2e-reader-key";
+
+    /// <summary>The API's sign-in key of the inspector's operators.</summary>
+    public const string InspectorOperatorKey = "e2e-operator-key";
+
     public static async Task<CheckoutTopology> StartAsync(string name)
     {
         var postgres = await FreshDatabaseAsync(name);
@@ -65,6 +71,8 @@ public sealed class CheckoutTopology : IAsyncDisposable
             ["ConnectionStrings__RabbitMq"] = broker.ToString(),
             ["Checkout__OutputDirectory"] = Path.Combine(output, "invoices"),
             ["Checkout__PickupDirectory"] = Path.Combine(output, "mail"),
+            ["Inspector__ReaderKey"] = InspectorReaderKey,
+            ["Inspector__OperatorKey"] = InspectorOperatorKey,
         };
         var topology = new CheckoutTopology(environment, output);
         await topology.Functions.StartAsync();
@@ -137,7 +145,8 @@ public sealed class CheckoutTopology : IAsyncDisposable
     /// <summary>A new, empty database for <paramref name="name"/>; returns its connection string.</summary>
     public static async Task<string> FreshDatabaseAsync(string name)
     {
-        var database = "e2e_" + new string([.. name.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit)])[..Math.Min(40, name.Length)];
+        var letters = new string([.. name.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit)]);
+        var database = "e2e_" + letters[..Math.Min(40, letters.Length)]; // a name with other characters was cut past its end
         await using (var connection = new NpgsqlConnection(PostgresDatabase.ConnectionString))
         {
             await connection.OpenAsync();

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.DependencyInjection;
+using Sagas.Inspector.Inspection;
+using Sagas.Steps;
+
+namespace Sagas.Inspector;
+
+/// <summary>What the saga inspector shows and who may use it.</summary>
+public sealed class SagaInspectorOptions
+{
+    private readonly List<(Type State, Func<IServiceProvider, InspectedSaga> Create)> _sagas = [];
+
+    /// <summary>The authorization policy a caller must satisfy to see sagas (the page and every GET). Required.</summary>
+    public string? ReadPolicy { get; set; }
+
+    /// <summary>The authorization policy a caller must satisfy to act on sagas (every POST). Required.</summary>
+    public string? ActionPolicy { get; set; }
+
+    /// <summary>The sagas shown, in the order added, each made from the application's services.</summary>
+    internal IReadOnlyList<(Type State, Func<IServiceProvider, InspectedSaga> Create)> Sagas => _sagas;
+
+    /// <summary>
+    /// Shows the sagas of <typeparamref name="TMachine"/>: listed through the store's <c>ISagaCatalog&lt;TState&gt;</c>, drawn
+    /// from the machine's plan. The process need not run the saga (an API that shows what a worker runs): the machine is
+    /// taken from the services, or made with them (its constructor's parameters must be registered).
+    /// </summary>
+    public SagaInspectorOptions AddSaga<TMachine, TState>()
+        where TMachine : StepSagaStateMachine<TState>
+        where TState : StepSagaState, new()
+    {
+        if (_sagas.Any(s => s.State == typeof(TState)))
+        {
+            throw new InvalidOperationException($"{typeof(TState).Name} is already shown by the saga inspector.");
+        }
+
+        _sagas.Add((typeof(TState), services => new InspectedSaga<TState>(ActivatorUtilities.GetServiceOrCreateInstance<TMachine>(services))));
+        return this;
+    }
+}

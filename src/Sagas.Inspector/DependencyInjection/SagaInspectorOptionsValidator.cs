@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Options;
+
+namespace Sagas.Inspector;
+
+/// <summary>Names every missing setting of <see cref="SagaInspectorOptions"/> when the application starts.</summary>
+internal sealed class SagaInspectorOptionsValidator : IValidateOptions<SagaInspectorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SagaInspectorOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.ReadPolicy))
+        {
+            failures.Add("SagaInspectorOptions.ReadPolicy is required: name the authorization policy of who may see sagas (the inspector is never anonymous).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ActionPolicy))
+        {
+            failures.Add("SagaInspectorOptions.ActionPolicy is required: name the authorization policy of who may resume, compensate or retry sagas.");
+        }
+
+        if (options.Sagas.Count == 0)
+        {
+            failures.Add("SagaInspectorOptions shows no saga: call AddSaga<TMachine, TState>() for each saga to inspect.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Sagas.Inspector;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the saga inspector.</summary>
+public static class SagaInspectorServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the saga inspector's services: its options (validated at start: both policies and at least one saga) and
+    /// anti-forgery. Map it with <c>app.MapSagaInspector("/sagas")</c>; the app adds authentication and the policies.
+    /// </summary>
+    public static IServiceCollection AddSagaInspector(this IServiceCollection services, Action<SagaInspectorOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<SagaInspectorOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SagaInspectorOptions>, SagaInspectorOptionsValidator>());
+        services.AddAntiforgery();
+        services.AddAuthorization();
+        return services;
+    }
+}

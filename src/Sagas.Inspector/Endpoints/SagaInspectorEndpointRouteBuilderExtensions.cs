@@ -1,0 +1,151 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Sagas.Inspector.Endpoints;
+using Sagas.Inspector.Inspection;
+using Sagas.Outbox;
+using Sagas.Persistence.Catalog;
+using Sagas.Steps;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps the saga inspector.</summary>
+public static class SagaInspectorEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps the saga inspector under <paramref name="prefix"/>: the page (<c>{prefix}/</c>) and its JSON API
+    /// (<c>{prefix}/api/...</c>). Every GET requires <see cref="Sagas.Inspector.SagaInspectorOptions.ReadPolicy"/>, every
+    /// action <see cref="Sagas.Inspector.SagaInspectorOptions.ActionPolicy"/>, an anti-forgery token
+    /// (<c>GET {prefix}/api/antiforgery</c>), a note and an <c>Idempotency-Key</c> header; an action is an event published
+    /// through the outbox and recorded in the saga's history with who asked and why.
+    /// </summary>
+    public static RouteGroupBuilder MapSagaInspector(this IEndpointRouteBuilder app, string prefix = "/sagas")
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentException.ThrowIfNullOrWhiteSpace(prefix);
+        var options = app.ServiceProvider.GetRequiredService<IOptions<Sagas.Inspector.SagaInspectorOptions>>().Value;
+        var sagas = options.Sagas.Select(s => s.Create(app.ServiceProvider)).ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var group = app.MapGroup(prefix);
+
+        var read = group.MapGroup(string.Empty).RequireAuthorization(options.ReadPolicy!);
+        read.MapGet("/", context => InspectorPage.Serve(context, "index.html").ExecuteAsync(context));
+        read.MapGet("/inspector.js", context => InspectorPage.Serve(context, "inspector.js").ExecuteAsync(context));
+        read.MapGet("/inspector.css", context => InspectorPage.Serve(context, "inspector.css").ExecuteAsync(context));
+        read.MapGet("/api/antiforgery", (HttpContext context, IAntiforgery antiforgery) =>
+        {
+            var tokens = antiforgery.GetAndStoreTokens(context);
+            return Results.Ok(new { headerName = tokens.HeaderName, token = tokens.RequestToken });
+        });
+        read.MapGet("/api/types", async (HttpContext context, CancellationToken cancellationToken) =>
+        {
+            var types = new List<object>(sagas.Count);
+            foreach (var saga in sagas.Values)
+            {
+                var counts = await saga.CountAsync(context.RequestServices, cancellationToken).ConfigureAwait(false);
+                types.Add(new { type = saga.Name, counts = counts.ByState, oldestRunning = counts.OldestRunning });
+            }
+
+            return Results.Ok(new { types });
+        });
+        read.MapGet("/api/types/{type}/sagas", async (HttpContext context, string type, string? state, string? step, DateTimeOffset? startedBefore, Guid? after, int? limit, CancellationToken cancellationToken) =>
+        {
+            if (!sagas.TryGetValue(type, out var saga))
+            {
+                return UnknownType(type, sagas.Keys);
+            }
+
+            var query = new SagaQuery { State = state, Step = step, StartedBefore = startedBefore, After = after, Limit = limit ?? 50 };
+            try
+            {
+                SagaCatalogQueries.Validate(query);
+            }
+            catch (ArgumentException ex)
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [ex.Message.Split(" (", 2)[0]] });
+            }
+
+            return Results.Ok(await saga.ListAsync(context.RequestServices, query, cancellationToken).ConfigureAwait(false));
+        });
+        read.MapGet("/api/types/{type}/sagas/{id:guid}", async (HttpContext context, string type, Guid id, CancellationToken cancellationToken) =>
+        {
+            if (!sagas.TryGetValue(type, out var saga))
+            {
+                return UnknownType(type, sagas.Keys);
+            }
+
+            var detail = await saga.LoadAsync(context.RequestServices, id, cancellationToken).ConfigureAwait(false);
+            return detail is null
+                ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such saga", detail: $"No {type} saga has the id {id}.")
+                : Results.Ok(new { saga = detail, diagram = saga.Diagram });
+        });
+
+        var act = group.MapGroup("/api/types/{type}/sagas/{id:guid}").RequireAuthorization(options.ActionPolicy!);
+        act.MapPost("/resume", (HttpContext context, string type, Guid id, InspectorAction body, CancellationToken cancellationToken)
+            => ActAsync(context, sagas, type, id, null, body, static (id, _, note) => new ResumeSaga(id, note), cancellationToken));
+        act.MapPost("/compensate", (HttpContext context, string type, Guid id, InspectorAction body, CancellationToken cancellationToken)
+            => ActAsync(context, sagas, type, id, null, body, static (id, _, note) => new CompensateSaga(id, note), cancellationToken));
+        act.MapPost("/steps/{step}/retry", (HttpContext context, string type, Guid id, string step, InspectorAction body, CancellationToken cancellationToken)
+            => ActAsync(context, sagas, type, id, step, body, static (id, step, note) => new RetryStepNow(id, step!, note), cancellationToken));
+        return group;
+    }
+
+    private static async Task<IResult> ActAsync<TMessage>(
+        HttpContext context,
+        Dictionary<string, InspectedSaga> sagas,
+        string type,
+        Guid id,
+        string? step,
+        InspectorAction body,
+        Func<Guid, string?, string, TMessage> create,
+        CancellationToken cancellationToken)
+        where TMessage : class
+    {
+        try
+        {
+            await context.RequestServices.GetRequiredService<IAntiforgery>().ValidateRequestAsync(context).ConfigureAwait(false);
+        }
+        catch (AntiforgeryValidationException)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Anti-forgery token missing or invalid", detail: "Send the token of GET api/antiforgery in its header, with its cookie.");
+        }
+
+        if (!sagas.TryGetValue(type, out var saga))
+        {
+            return UnknownType(type, sagas.Keys);
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(body.Note))
+        {
+            errors["note"] = ["A note is required: say why, it is kept in the saga's history."];
+        }
+
+        var key = context.Request.Headers["Idempotency-Key"].ToString();
+        if (string.IsNullOrWhiteSpace(key) || key.Length > 200)
+        {
+            errors["Idempotency-Key"] = ["The Idempotency-Key header is required (up to 200 characters): the same key again publishes nothing twice."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(errors, title: "The action is not valid");
+        }
+
+        if (await saga.LoadAsync(context.RequestServices, id, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such saga", detail: $"No {type} saga has the id {id}.");
+        }
+
+        var who = context.User.Identity?.Name ?? "unnamed user";
+        var message = create(id, step, $"{who}: {body.Note!.Trim()}");
+        var publisher = context.RequestServices.GetRequiredService<IOutboxPublisher>();
+        var published = await publisher.PublishAsync(message, $"inspector:{id}:{key}", cancellationToken).ConfigureAwait(false);
+        return Results.Accepted(value: new { sagaId = id, action = typeof(TMessage).Name, step, duplicate = !published });
+    }
+
+    private static IResult UnknownType(string type, IEnumerable<string> known)
+        => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such saga type", detail: $"The inspector shows no saga type '{type}'; it shows {string.Join(", ", known)}.");
+}
