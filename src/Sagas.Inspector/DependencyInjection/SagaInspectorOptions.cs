@@ -15,6 +15,12 @@ public sealed class SagaInspectorOptions
     /// <summary>The authorization policy a caller must satisfy to act on sagas (every POST). Required.</summary>
     public string? ActionPolicy { get; set; }
 
+    /// <summary>
+    /// How often the counts behind the metrics <c>sagas.saga.count</c> and <c>sagas.saga.oldest_running.age</c> are read
+    /// from each catalog. Default 30 s; <see cref="TimeSpan.Zero"/> publishes no metrics.
+    /// </summary>
+    public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The sagas shown, in the order added, each made from the application's services.</summary>
     internal IReadOnlyList<(Type State, Func<IServiceProvider, InspectedSaga> Create)> Sagas => _sagas;
 

@@ -18,6 +18,11 @@ internal sealed class SagaInspectorOptionsValidator : IValidateOptions<SagaInspe
             failures.Add("SagaInspectorOptions.ActionPolicy is required: name the authorization policy of who may resume, compensate or retry sagas.");
         }
 
+        if (options.MetricsInterval < TimeSpan.Zero)
+        {
+            failures.Add($"SagaInspectorOptions.MetricsInterval must be zero (no metrics) or positive, not {options.MetricsInterval}.");
+        }
+
         if (options.Sagas.Count == 0)
         {
             failures.Add("SagaInspectorOptions shows no saga: call AddSaga<TMachine, TState>() for each saga to inspect.");

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Sagas.Inspector;
+using Sagas.Inspector.Metrics;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -8,8 +9,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class SagaInspectorServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the saga inspector's services: its options (validated at start: both policies and at least one saga) and
-    /// anti-forgery. Map it with <c>app.MapSagaInspector("/sagas")</c>; the app adds authentication and the policies.
+    /// Adds the saga inspector's services: its options (validated at start: both policies and at least one saga),
+    /// anti-forgery and the metrics of sagas per state (<see cref="SagaInspectorOptions.MetricsInterval"/>). Map it with <c>app.MapSagaInspector("/sagas")</c>; the app adds authentication and the policies.
     /// </summary>
     public static IServiceCollection AddSagaInspector(this IServiceCollection services, Action<SagaInspectorOptions> configure)
     {
@@ -17,6 +18,9 @@ public static class SagaInspectorServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         services.AddOptions<SagaInspectorOptions>().Configure(configure).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SagaInspectorOptions>, SagaInspectorOptionsValidator>());
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHostedService<SagaStateMetrics>(); // what the page shows, as gauges on the Sagas meter
         services.AddAntiforgery();
         services.AddAuthorization();
         return services;
