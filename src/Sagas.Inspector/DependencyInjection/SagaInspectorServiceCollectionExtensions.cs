@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Sagas.Inspector;
+using Sagas.Inspector.Inspection;
 using Sagas.Inspector.Metrics;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -18,8 +19,9 @@ public static class SagaInspectorServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         services.AddOptions<SagaInspectorOptions>().Configure(configure).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SagaInspectorOptions>, SagaInspectorOptionsValidator>());
+        services.TryAddSingleton<InspectedSagas>();
         services.AddMetrics();
-        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System); // as AddSagas does, for an application that calls this first
         services.AddHostedService<SagaStateMetrics>(); // what the page shows, as gauges on the Sagas meter
         services.AddAntiforgery();
         services.AddAuthorization();

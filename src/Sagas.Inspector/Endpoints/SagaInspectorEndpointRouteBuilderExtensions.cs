@@ -27,7 +27,7 @@ public static class SagaInspectorEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(app);
         ArgumentException.ThrowIfNullOrWhiteSpace(prefix);
         var options = app.ServiceProvider.GetRequiredService<IOptions<Sagas.Inspector.SagaInspectorOptions>>().Value;
-        var sagas = options.Sagas.Select(s => s.Create(app.ServiceProvider)).ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var sagas = app.ServiceProvider.GetRequiredService<InspectedSagas>().ByName;
         var group = app.MapGroup(prefix);
 
         var read = group.MapGroup(string.Empty).RequireAuthorization(options.ReadPolicy!);
@@ -58,13 +58,9 @@ public static class SagaInspectorEndpointRouteBuilderExtensions
             }
 
             var query = new SagaQuery { State = state, Step = step, StartedBefore = startedBefore, After = after, Limit = limit ?? 50 };
-            try
+            if (SagaCatalogQueries.Problem(query) is { } problem)
             {
-                SagaCatalogQueries.Validate(query);
-            }
-            catch (ArgumentException ex)
-            {
-                return Results.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [ex.Message.Split(" (", 2)[0]] });
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [problem] });
             }
 
             return Results.Ok(await saga.ListAsync(context.RequestServices, query, cancellationToken).ConfigureAwait(false));
@@ -94,7 +90,7 @@ public static class SagaInspectorEndpointRouteBuilderExtensions
 
     private static async Task<IResult> ActAsync<TMessage>(
         HttpContext context,
-        Dictionary<string, InspectedSaga> sagas,
+        IReadOnlyDictionary<string, InspectedSaga> sagas,
         string type,
         Guid id,
         string? step,

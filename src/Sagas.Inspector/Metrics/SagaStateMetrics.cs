@@ -17,15 +17,17 @@ namespace Sagas.Inspector.Metrics;
 internal sealed partial class SagaStateMetrics : BackgroundService
 {
     private readonly IServiceProvider _services;
+    private readonly InspectedSagas _sagas;
     private readonly SagaInspectorOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<SagaStateMetrics> _logger;
     private readonly Meter _meter;
     private IReadOnlyList<(string Type, SagaCounts Counts)> _last = [];
 
-    public SagaStateMetrics(IServiceProvider services, IOptions<SagaInspectorOptions> options, IMeterFactory meters, TimeProvider time, ILogger<SagaStateMetrics> logger)
+    public SagaStateMetrics(IServiceProvider services, InspectedSagas sagas, IOptions<SagaInspectorOptions> options, IMeterFactory meters, TimeProvider time, ILogger<SagaStateMetrics> logger)
     {
         _services = services;
+        _sagas = sagas;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -41,7 +43,7 @@ internal sealed partial class SagaStateMetrics : BackgroundService
             return;
         }
 
-        var sagas = _options.Sagas.Select(s => s.Create(_services)).ToList();
+        var sagas = _sagas.ByName.Values;
         using var timer = new PeriodicTimer(_options.MetricsInterval, _time);
         do
         {
@@ -63,9 +65,9 @@ internal sealed partial class SagaStateMetrics : BackgroundService
         base.Dispose();
     }
 
-    private async Task<IReadOnlyList<(string Type, SagaCounts Counts)>> ReadAsync(List<InspectedSaga> sagas, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<(string Type, SagaCounts Counts)>> ReadAsync(IEnumerable<InspectedSaga> sagas, CancellationToken cancellationToken)
     {
-        var read = new List<(string, SagaCounts)>(sagas.Count);
+        var read = new List<(string, SagaCounts)>();
         foreach (var saga in sagas)
         {
             read.Add((saga.Name, await saga.CountAsync(_services, cancellationToken).ConfigureAwait(false)));

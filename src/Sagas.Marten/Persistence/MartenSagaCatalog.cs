@@ -26,7 +26,6 @@ internal sealed class MartenSagaCatalog<TState> : ISagaCatalog<TState>
 
     public async ValueTask<SagaPage> ListAsync(SagaQuery query, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(query);
         SagaCatalogQueries.Validate(query);
         var sql = new StringBuilder($"select {Columns} from {_table} where true");
         await using var command = _dataSource.CreateCommand();

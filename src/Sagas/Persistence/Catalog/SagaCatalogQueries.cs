@@ -3,13 +3,19 @@ namespace Sagas.Persistence.Catalog;
 /// <summary>What every catalog shares: the checks of a query and the cut of a page.</summary>
 public static class SagaCatalogQueries
 {
-    /// <summary>Throws <see cref="ArgumentException"/> naming what is wrong with <paramref name="query"/>.</summary>
-    public static void Validate(SagaQuery query)
+    /// <summary>What is wrong with <paramref name="query"/>, or <see langword="null"/> when nothing is.</summary>
+    public static string? Problem(SagaQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (query.Limit is < 1 or > SagaQuery.MaxLimit)
+        return query.Limit is < 1 or > SagaQuery.MaxLimit ? $"Limit must be between 1 and {SagaQuery.MaxLimit}, not {query.Limit}." : null;
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming what is wrong with <paramref name="query"/> (<see cref="Problem"/>).</summary>
+    public static void Validate(SagaQuery query)
+    {
+        if (Problem(query) is { } problem)
         {
-            throw new ArgumentException($"Limit must be between 1 and {SagaQuery.MaxLimit}, not {query.Limit}.", nameof(query));
+            throw new ArgumentException(problem, nameof(query));
         }
     }
 
