@@ -63,7 +63,7 @@ public sealed class SagaTestHost : IAsyncDisposable
 
     /// <summary>The dead letters recorded so far.</summary>
     public async Task<IReadOnlyList<DeadLetter>> DeadLettersAsync()
-        => await _services.GetRequiredService<IDeadLetterStore>().ListAsync(CancellationToken.None);
+        => (await _services.GetRequiredService<IDeadLetterStore>().ListAsync(new DeadLetterQuery { IncludeResolved = true, Limit = DeadLetterQuery.MaxLimit }, CancellationToken.None)).Items;
 
     /// <summary>Encodes <paramref name="message"/> as the structured CloudEvent a producer would send.</summary>
     public string ToCloudEventJson(object message, string id, Uri? source = null, Guid? subject = null)

@@ -16,10 +16,25 @@ public sealed class SagaInspectorOptions
     public string? ActionPolicy { get; set; }
 
     /// <summary>
+    /// Where a saga's trace is shown, with <c>{traceId}</c> where its W3C trace id goes: for instance
+    /// <c>http://jaeger:16686/trace/{traceId}</c> (Jaeger), <c>https://grafana.example.com/explore?...{traceId}...</c> (Grafana
+    /// Tempo) or an Azure Monitor transaction search URL. Absolute http(s); <see langword="null"/> (the default) shows the id
+    /// without a link.
+    /// </summary>
+    public string? TraceUrlTemplate { get; set; }
+
+    /// <summary>
     /// How often the counts behind the metrics <c>sagas.saga.count</c> and <c>sagas.saga.oldest_running.age</c> are read
     /// from each catalog. Default 30 s; <see cref="TimeSpan.Zero"/> publishes no metrics.
     /// </summary>
     public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The link to the trace <paramref name="traceId"/>, or <see langword="null"/> without a template or an id.</summary>
+    internal string? TraceUrl(string? traceId)
+        => TraceUrlTemplate is null || traceId is null ? null : TraceUrlTemplate.Replace(TraceIdPlaceholder, Uri.EscapeDataString(traceId), StringComparison.Ordinal);
+
+    /// <summary>What <see cref="TraceUrlTemplate"/> holds where the trace id goes.</summary>
+    internal const string TraceIdPlaceholder = "{traceId}";
 
     /// <summary>The sagas shown, in the order added, each made from the application's services.</summary>
     internal IReadOnlyList<(Type State, Func<IServiceProvider, InspectedSaga> Create)> Sagas => _sagas;

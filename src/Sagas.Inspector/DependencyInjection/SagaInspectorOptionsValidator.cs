@@ -23,6 +23,14 @@ internal sealed class SagaInspectorOptionsValidator : IValidateOptions<SagaInspe
             failures.Add($"SagaInspectorOptions.MetricsInterval must be zero (no metrics) or positive, not {options.MetricsInterval}.");
         }
 
+        if (options.TraceUrlTemplate is { } template
+            && (!template.Contains(SagaInspectorOptions.TraceIdPlaceholder, StringComparison.Ordinal)
+                || !Uri.TryCreate(options.TraceUrl("0af7651916cd43dd8448eb211c80319c"), UriKind.Absolute, out var example)
+                || (example.Scheme != Uri.UriSchemeHttps && example.Scheme != Uri.UriSchemeHttp)))
+        {
+            failures.Add($"SagaInspectorOptions.TraceUrlTemplate must be an absolute http(s) URL with {SagaInspectorOptions.TraceIdPlaceholder} where the trace id goes, not '{template}'.");
+        }
+
         if (options.Sagas.Count == 0)
         {
             failures.Add("SagaInspectorOptions shows no saga: call AddSaga<TMachine, TState>() for each saga to inspect.");

@@ -75,7 +75,7 @@ public static class SagaInspectorEndpointRouteBuilderExtensions
             var detail = await saga.LoadAsync(context.RequestServices, id, cancellationToken).ConfigureAwait(false);
             return detail is null
                 ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such saga", detail: $"No {type} saga has the id {id}.")
-                : Results.Ok(new { saga = detail, diagram = saga.Diagram });
+                : Results.Ok(new { saga = detail, diagram = saga.Diagram, traceUrl = options.TraceUrl(detail.TraceId) });
         });
 
         var act = group.MapGroup("/api/types/{type}/sagas/{id:guid}").RequireAuthorization(options.ActionPolicy!);
@@ -85,6 +85,7 @@ public static class SagaInspectorEndpointRouteBuilderExtensions
             => ActAsync(context, sagas, type, id, null, body, static (id, _, note) => new CompensateSaga(id, note), cancellationToken));
         act.MapPost("/steps/{step}/retry", (HttpContext context, string type, Guid id, string step, InspectorAction body, CancellationToken cancellationToken)
             => ActAsync(context, sagas, type, id, step, body, static (id, step, note) => new RetryStepNow(id, step!, note), cancellationToken));
+        DeadLetterEndpoints.Map(read, group.MapGroup(string.Empty).RequireAuthorization(options.ActionPolicy!));
         return group;
     }
 
@@ -99,13 +100,9 @@ public static class SagaInspectorEndpointRouteBuilderExtensions
         CancellationToken cancellationToken)
         where TMessage : class
     {
-        try
+        if (await ActionChecks.ProblemAsync(context, body, needsKey: true).ConfigureAwait(false) is { } problem)
         {
-            await context.RequestServices.GetRequiredService<IAntiforgery>().ValidateRequestAsync(context).ConfigureAwait(false);
-        }
-        catch (AntiforgeryValidationException)
-        {
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Anti-forgery token missing or invalid", detail: "Send the token of GET api/antiforgery in its header, with its cookie.");
+            return problem;
         }
 
         if (!sagas.TryGetValue(type, out var saga))
@@ -113,30 +110,13 @@ public static class SagaInspectorEndpointRouteBuilderExtensions
             return UnknownType(type, sagas.Keys);
         }
 
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(body.Note))
-        {
-            errors["note"] = ["A note is required: say why, it is kept in the saga's history."];
-        }
-
-        var key = context.Request.Headers["Idempotency-Key"].ToString();
-        if (string.IsNullOrWhiteSpace(key) || key.Length > 200)
-        {
-            errors["Idempotency-Key"] = ["The Idempotency-Key header is required (up to 200 characters): the same key again publishes nothing twice."];
-        }
-
-        if (errors.Count > 0)
-        {
-            return Results.ValidationProblem(errors, title: "The action is not valid");
-        }
-
         if (await saga.LoadAsync(context.RequestServices, id, cancellationToken).ConfigureAwait(false) is null)
         {
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such saga", detail: $"No {type} saga has the id {id}.");
         }
 
-        var who = context.User.Identity?.Name ?? "unnamed user";
-        var message = create(id, step, $"{who}: {body.Note!.Trim()}");
+        var key = context.Request.Headers["Idempotency-Key"].ToString();
+        var message = create(id, step, ActionChecks.Note(context, body));
         var publisher = context.RequestServices.GetRequiredService<IOutboxPublisher>();
         var published = await publisher.PublishAsync(message, $"inspector:{id}:{key}", cancellationToken).ConfigureAwait(false);
         return Results.Accepted(value: new { sagaId = id, action = typeof(TMessage).Name, step, duplicate = !published });

@@ -35,6 +35,7 @@ internal sealed class InspectedSaga<TState>(StepSagaStateMachine<TState> machine
             loaded.Version,
             [.. s.Steps.Select(p => new SagaStepDetail(p.Name, _kinds.TryGetValue(p.Name, out var kind) ? kind.ToString() : "Unknown", p.Status.ToString(), p.Attempt, p.LastError, p.DueAt))],
             s.CompensationLog,
-            s.History);
+            s.History,
+            s.TraceId);
     }
 }

@@ -9,7 +9,8 @@ namespace Sagas.Inspector.Inspection;
 /// <param name="Steps">Each step, in plan order.</param>
 /// <param name="CompensationLog">The steps compensation would undo, in the order they completed.</param>
 /// <param name="History">What happened, in order.</param>
-internal sealed record SagaDetail(SagaSummary Summary, int Version, IReadOnlyList<SagaStepDetail> Steps, IReadOnlyList<string> CompensationLog, IReadOnlyList<StepHistoryEntry> History);
+/// <param name="TraceId">The W3C trace id the saga runs in, if it was traced.</param>
+internal sealed record SagaDetail(SagaSummary Summary, int Version, IReadOnlyList<SagaStepDetail> Steps, IReadOnlyList<string> CompensationLog, IReadOnlyList<StepHistoryEntry> History, string? TraceId);
 
 /// <summary>One step of a saga.</summary>
 /// <param name="Name">The step.</param>

@@ -4,7 +4,9 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
+using Sagas.DeadLetters;
 using Sagas.Marten;
+using Sagas.Marten.DeadLetters;
 using Sagas.Marten.Inbox;
 using Sagas.Marten.Outbox;
 using Sagas.Marten.Persistence;
@@ -48,6 +50,7 @@ public static class MartenSagasBuilderExtensions
         services.AddSingleton(typeof(ISagaStore<>), typeof(MartenSagaStore<>));
         services.AddSingleton(typeof(ISagaCatalog<>), typeof(MartenSagaCatalog<>));
         services.AddSingleton<IMessageStore, MartenMessageStore>();
+        services.AddSingleton<IDeadLetterStore, PostgresDeadLetterStore>(); // seen by every process on the database, such as an API hosting the inspector
         services.AddSingleton<IOutboxMonitor, MartenOutboxMonitor>(); // the outbox lag health check reads PostgreSQL
         services.AddSingleton<OutboxQueries>();
         services.AddSingleton<RelaySignal>();

@@ -3,12 +3,14 @@ using Weasel.Postgresql.Tables;
 
 namespace Sagas.Marten.Schema;
 
-/// <summary>The inbox and outbox tables, declared for Marten/Weasel so they are created and migrated with the documents.</summary>
+/// <summary>The inbox, outbox and dead-letter tables, declared for Marten/Weasel so they are created and migrated with the documents.</summary>
 internal sealed class SagasTables(string schema)
 {
     public string Inbox { get; } = $"{schema}.sagas_inbox";
 
     public string Outbox { get; } = $"{schema}.sagas_outbox";
+
+    public string DeadLetters { get; } = $"{schema}.sagas_dead_letters";
 
     /// <summary>The <c>NOTIFY</c> channel a commit with deliverable messages signals.</summary>
     public string Channel { get; } = $"sagas_outbox_{schema}";
@@ -40,6 +42,22 @@ internal sealed class SagasTables(string schema)
         outbox.Indexes.Add(new IndexDefinition("ix_sagas_outbox_due") { Predicate = "due_at is not null" }.AgainstColumns("due_at"));
         QueueTable(outbox);
         yield return outbox;
+
+        var deadLetters = new Table(new PostgresqlObjectName(schema, "sagas_dead_letters", SchemaUtils.IdentifierUsage.General));
+        deadLetters.AddColumn("id", "uuid").AsPrimaryKey();
+        deadLetters.AddColumn("at", "timestamptz").NotNull();
+        deadLetters.AddColumn("endpoint", "text").NotNull();
+        deadLetters.AddColumn("event_id", "text");
+        deadLetters.AddColumn("event_type", "text");
+        deadLetters.AddColumn("source", "text");
+        deadLetters.AddColumn("reasons", "text[]").NotNull();
+        deadLetters.AddColumn("content_type", "text").NotNull();
+        deadLetters.AddColumn("body", "text").NotNull();
+        deadLetters.AddColumn("resolution", "text");
+        deadLetters.AddColumn("resolved_at", "timestamptz");
+        deadLetters.AddColumn("note", "text");
+        deadLetters.Indexes.Add(new IndexDefinition("ix_sagas_dead_letters_open") { Predicate = "resolution is null" }.AgainstColumns("id"));
+        yield return deadLetters;
     }
 
     // Both tables are queues: every row is inserted once and deleted soon after. Vacuum them after a fixed number

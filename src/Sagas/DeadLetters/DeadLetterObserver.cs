@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.Extensions.Logging;
 using Sagas.CloudEvents;
 using Sagas.Diagnostics;
+using Sagas.Serialization;
 
 namespace Sagas.DeadLetters;
 
@@ -36,8 +37,10 @@ internal sealed partial class DeadLetterObserver(IDeadLetterStore store, TimePro
         SagasDiagnostics.DeadLetters.Add(1, new KeyValuePair<string, object?>("endpoint", endpoint));
         LogDeadLettered(logger, rejected.EventType, rejected.EventId, endpoint, string.Join("; ", rejected.Reasons));
         var body = Encoding.UTF8.GetString(context.Body.GetBytes());
+        var at = timeProvider.GetUtcNow();
+        var contentType = context.ContentType?.MediaType ?? CloudEventsMessageSerializer.CloudEventsContentType.MediaType;
         await store.AddAsync(
-            new DeadLetter(timeProvider.GetUtcNow(), endpoint, rejected.EventId, rejected.EventType, rejected.EventSource, rejected.Reasons, body),
+            new DeadLetter(Guid.CreateVersion7(at), at, endpoint, rejected.EventId, rejected.EventType, rejected.EventSource, rejected.Reasons, contentType, body),
             CancellationToken.None).ConfigureAwait(false);
     }
 

@@ -59,6 +59,7 @@ public static class SagasServiceCollectionExtensions
         services.TryAddSingleton<IOutboxPublisher, OutboxPublisher>();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<DeadLetterObserver>();
+        services.TryAddSingleton<IDeadLetterResolver, DeadLetterResolver>();
         services.TryAddSingleton<Sagas.Gateway.StepGateway>();
         services.TryAddSingleton<IStepReplyHandler, Sagas.Gateway.BusStepReplyHandler>();
 

@@ -38,6 +38,12 @@ public abstract class StepSagaState : SagaStateMachineInstance
     /// </summary>
     public string? CurrentStep { get; set; }
 
+    /// <summary>
+    /// The W3C trace id of the event that started the saga (32 hex digits), when it came with a trace; every step of the
+    /// saga runs in that trace. <see langword="null"/> for an untraced start or a saga stored before it was kept.
+    /// </summary>
+    public string? TraceId { get; set; }
+
     /// <summary>Why the saga was rejected, compensated or faulted.</summary>
     public string? Reason { get; set; }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Sagas.CloudEvents;
@@ -141,7 +142,20 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
     protected Task BeginStepsAsync(BehaviorContext<TState> context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        context.Saga.TraceId = TraceIdOf(context);
         return ApplyAsync(context, Engine.Begin(context.Saga, Now(context)));
+    }
+
+    /// <summary>The trace of the event being handled: the current activity's, or the <c>traceparent</c> it arrived with.</summary>
+    private static string? TraceIdOf(ConsumeContext context)
+    {
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity)
+        {
+            return activity.TraceId.ToHexString();
+        }
+
+        var parent = context.Headers.Get<string>(SagaAttributes.TraceParent.Name);
+        return ActivityContext.TryParse(parent, null, out var remote) ? remote.TraceId.ToHexString() : null;
     }
 
     /// <summary>

@@ -236,3 +236,50 @@ public sealed class When_an_operator_acts_on_a_saga
         Assert.Empty(host.Published.ByKey);
     }
 }
+
+public sealed class When_a_saga_ran_in_a_trace
+{
+    private const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+    [Fact]
+    public async Task Its_detail_links_the_trace_through_the_configured_template()
+    {
+        await using var host = await InspectorHost.StartAsync(o => o.TraceUrlTemplate = "http://jaeger.example:16686/trace/{traceId}");
+        var id = await host.SeedAsync(1, "Faulted", "UpdateCrm", "CRM down", TraceId);
+
+        var detail = await host.Client("rita").GetFromJsonAsync<JsonElement>(new Uri($"/sagas/api/types/CheckoutState/sagas/{id}", UriKind.Relative));
+
+        Assert.Equal(TraceId, detail.GetProperty("saga").GetProperty("traceId").GetString());
+        Assert.Equal($"http://jaeger.example:16686/trace/{TraceId}", detail.GetProperty("traceUrl").GetString());
+    }
+
+    [Fact]
+    public async Task Without_a_template_or_a_trace_there_is_no_link()
+    {
+        await using var host = await InspectorHost.StartAsync();
+        var traced = await host.SeedAsync(1, "Faulted", "UpdateCrm", "CRM down", TraceId);
+        await using var templated = await InspectorHost.StartAsync(o => o.TraceUrlTemplate = "https://tempo.example/trace/{traceId}");
+        var untraced = await templated.SeedAsync(2, "Faulted", "UpdateCrm", "CRM down");
+
+        var noTemplate = await host.Client("rita").GetFromJsonAsync<JsonElement>(new Uri($"/sagas/api/types/CheckoutState/sagas/{traced}", UriKind.Relative));
+        var noTrace = await templated.Client("rita").GetFromJsonAsync<JsonElement>(new Uri($"/sagas/api/types/CheckoutState/sagas/{untraced}", UriKind.Relative));
+
+        Assert.Equal(JsonValueKind.Null, noTemplate.GetProperty("traceUrl").ValueKind);
+        Assert.Equal(TraceId, noTemplate.GetProperty("saga").GetProperty("traceId").GetString());
+        Assert.Equal(JsonValueKind.Null, noTrace.GetProperty("traceUrl").ValueKind);
+    }
+
+    [Theory]
+    [InlineData("http://jaeger.example/trace/")]
+    [InlineData("/trace/{traceId}")]
+    [InlineData("javascript:alert({traceId})")]
+    public async Task A_template_that_is_not_an_http_url_with_the_placeholder_is_refused_at_start(string template)
+    {
+        var failed = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var host = await InspectorHost.StartAsync(o => o.TraceUrlTemplate = template);
+        });
+
+        Assert.Contains("TraceUrlTemplate must be an absolute http(s) URL with {traceId}", failed.Message, StringComparison.Ordinal);
+    }
+}

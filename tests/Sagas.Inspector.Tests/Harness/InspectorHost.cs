@@ -79,7 +79,7 @@ internal sealed class InspectorHost : IAsyncDisposable
     }
 
     /// <summary>Commits a checkout saga in <paramref name="state"/> straight into the store.</summary>
-    public async Task<Guid> SeedAsync(int number, string state, string? step, string? reason = null)
+    public async Task<Guid> SeedAsync(int number, string state, string? step, string? reason = null, string? traceId = null)
     {
         var id = Guid.Parse($"01900000-0000-7000-8000-{number:D12}");
         var saga = new CheckoutState
@@ -88,6 +88,7 @@ internal sealed class InspectorHost : IAsyncDisposable
             CurrentState = state,
             CurrentStep = step,
             Reason = reason,
+            TraceId = traceId,
             StartedAt = T0.AddMinutes(number),
             Steps = [new StepProgress { Name = "ReserveInventory", Status = StepStatus.Completed, Attempt = 1 }, new StepProgress { Name = "UpdateCrm", Status = state == "Faulted" ? StepStatus.Failed : StepStatus.WaitingRetry, Attempt = 3, LastError = reason }],
             History = [new StepHistoryEntry(T0, StepHistoryEntry.Saga, StepHistoryKind.Started, 0, null)],

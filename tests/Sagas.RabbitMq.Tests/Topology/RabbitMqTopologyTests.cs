@@ -75,11 +75,11 @@ public sealed class RabbitMqTopologyTests
         Assert.Equal(invalid, Encoding.UTF8.GetString(error.Body.Span)); // the event itself is kept as received
 
         var store = app.Services.GetRequiredService<IDeadLetterStore>();
-        var deadLetters = await store.ListAsync(CancellationToken.None);
+        var deadLetters = (await store.ListAsync(new DeadLetterQuery(), CancellationToken.None)).Items;
         for (var i = 0; i < 50 && deadLetters.Count == 0; i++)
         {
             await Task.Delay(100); // recorded by a receive observer, just after the move to the error queue
-            deadLetters = await store.ListAsync(CancellationToken.None);
+            deadLetters = (await store.ListAsync(new DeadLetterQuery(), CancellationToken.None)).Items;
         }
 
         var deadLetter = Assert.Single(deadLetters, d => d.EventId == "bad-order-1");
