@@ -20,7 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== start PostgreSQL (private cluster on 127.0.0.1), fauxqs (SQS on 127.0.0.1), Azurite (Storage Queues on 127.0.0.1) and RabbitMQ (private node on 127.0.0.1), restore meanwhile"
+echo "== start PostgreSQL (private cluster on 127.0.0.1), fauxqs (SQS on 127.0.0.1), Azurite (Storage Queues on 127.0.0.1) and RabbitMQ (private node on 127.0.0.1), install Chromium if missing, restore meanwhile"
 bash "$root/eng/services/postgres.sh" start "$services/postgres" --fast >"$services/postgres.cs" 2>"$services/postgres.err" &
 pg_pid=$!
 bash "$root/eng/services/fauxqs.sh" start "$services/fauxqs" >"$services/fauxqs.url" 2>"$services/fauxqs.err" &
@@ -29,7 +29,18 @@ bash "$root/eng/services/azurite.sh" start "$services/azurite" >"$services/azuri
 azurite_pid=$!
 bash "$root/eng/services/rabbitmq.sh" start "$services/rabbitmq" >"$services/rabbitmq.url" 2>"$services/rabbitmq.err" &
 rabbitmq_pid=$!
+# The inspector's page tests drive a real headless Chromium through its driver (Debian's packages).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  as_root=""; [ "$(id -u)" -eq 0 ] || as_root="sudo"
+  (${as_root} apt-get update -qq && DEBIAN_FRONTEND=noninteractive ${as_root} apt-get install -y -qq chromium chromium-driver) >"$services/chromium.log" 2>&1 &
+  chromium_pid=$!
+fi
 dotnet restore Sagas.sln
+if [ -n "${chromium_pid:-}" ] && ! wait "$chromium_pid"; then
+  echo "Chromium and its driver did not install:" >&2
+  cat "$services/chromium.log" >&2
+  exit 1
+fi
 if ! wait "$pg_pid"; then
   cat "$services/postgres.err" >&2
   exit 1

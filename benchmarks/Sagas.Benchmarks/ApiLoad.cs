@@ -94,6 +94,5 @@ internal static class ApiLoad
         return (Stopwatch.GetElapsedTime(started), latencies, mismatches);
     }
 
-    private static double Percentile(List<double> sorted, double p)
-        => sorted.Count == 0 ? 0 : Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)], 1);
+    private static double Percentile(List<double> sorted, double p) => Math.Round(Percentiles.Of(sorted, p), 1);
 }

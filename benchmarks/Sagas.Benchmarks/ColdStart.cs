@@ -148,6 +148,5 @@ internal static class ColdStart
         throw new InvalidOperationException("Sagas.sln not found above the benchmark: pass --host PATH/Checkout.FunctionHost.dll.");
     }
 
-    private static double Percentile(List<double> sorted, double p)
-        => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+    private static double Percentile(List<double> sorted, double p) => Percentiles.Of(sorted, p);
 }

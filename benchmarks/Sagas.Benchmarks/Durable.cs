@@ -140,6 +140,5 @@ internal static class Durable
         await command.ExecuteNonQueryAsync();
     }
 
-    private static double Percentile(double[] sorted, double p)
-        => sorted.Length == 0 ? 0 : Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)], 2);
+    private static double Percentile(double[] sorted, double p) => Math.Round(Percentiles.Of(sorted, p), 2);
 }

@@ -19,6 +19,8 @@ using Sagas.Steps;
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --functions [--orders N] [--json]
 // Cold start of the HTTP function host (samples/Checkout.FunctionHost, built in Release): process start to first handled event:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --cold-start [--runs N] [--host PATH/Checkout.FunctionHost.dll] [--json]
+// The inspector's pages on a large catalog in PostgreSQL (see benchmarks/run-catalog.sh):
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --catalog CONNECTION [--sagas N] [--runs N] [--json]
 // The multi-process checkout through its HTTP API (start it with eng/checkout-topology.sh, which calls this):
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --api http://127.0.0.1:5080 [--orders N] [--in-flight N] [--json]
 var orders = Arg("--orders", 5000);
@@ -33,6 +35,12 @@ if (args.Contains("--functions"))
 if (Array.IndexOf(args, "--api") is var a and >= 0 && a + 1 < args.Length)
 {
     await ApiLoad.RunAsync(new Uri(args[a + 1]), Arg("--orders", 1000), inFlight, json);
+    return 0;
+}
+
+if (Array.IndexOf(args, "--catalog") is var c and >= 0 && c + 1 < args.Length)
+{
+    await Catalog.RunAsync(args[c + 1], Arg("--sagas", 1_000_000), Arg("--runs", 200), json);
     return 0;
 }
 

@@ -89,10 +89,14 @@ public sealed class Crm(EffectLog effects)
     public const string DownPrefix = Checkout.Steps.Sandbox.SandboxCrm.DownPrefix;
 
     private readonly ConcurrentDictionary<string, bool> _updates = new();
+    private readonly ConcurrentDictionary<string, bool> _repaired = new();
+
+    /// <summary>Repairs the CRM account of <paramref name="customerId"/> (what an operator does before resuming its order): its updates succeed from now on.</summary>
+    public void Repair(string customerId) => _repaired[customerId] = true;
 
     public void Update(Guid orderId, string customerId, int attempt, string idempotencyKey)
     {
-        if (customerId.StartsWith(DownPrefix, StringComparison.Ordinal)
+        if ((customerId.StartsWith(DownPrefix, StringComparison.Ordinal) && !_repaired.ContainsKey(customerId))
             || (customerId.StartsWith(FlakyPrefix, StringComparison.Ordinal) && attempt <= 2))
         {
             throw new HttpRequestException($"CRM answered 503 Service Unavailable for customer {customerId}");

@@ -49,6 +49,17 @@ internal sealed class InspectorHost : IAsyncDisposable
         builder.Services.RemoveAll<IOutboxPublisher>();
         builder.Services.AddSingleton<IOutboxPublisher>(publisher);
         builder.Services.AddAuthentication("Test").AddScheme<AuthenticationSchemeOptions, TestUserHandler>("Test", null);
+        var app = Build(builder, configure);
+        await app.StartAsync();
+        return new InspectorHost(app, publisher);
+    }
+
+    /// <summary>
+    /// Adds the test policies ("sagas-read": a user; "sagas-operate": the operator role) and the inspector over the checkout,
+    /// builds the application and maps the inspector at <c>/sagas</c>; the builder brings the sagas and the authentication.
+    /// </summary>
+    internal static WebApplication Build(WebApplicationBuilder builder, Action<SagaInspectorOptions>? configure)
+    {
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy("sagas-read", p => p.RequireAuthenticatedUser())
             .AddPolicy("sagas-operate", p => p.RequireRole("operator"));
@@ -63,8 +74,7 @@ internal sealed class InspectorHost : IAsyncDisposable
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapSagaInspector("/sagas");
-        await app.StartAsync();
-        return new InspectorHost(app, publisher);
+        return app;
     }
 
     public HttpClient Client(string? user)
