@@ -21,9 +21,9 @@ internal sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, Sagas
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = deadLetter.Id });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = deadLetter.At });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deadLetter.Endpoint });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)deadLetter.EventId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)deadLetter.EventType ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)deadLetter.Source ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(Text(deadLetter.EventId));
+        command.Parameters.Add(Text(deadLetter.EventType));
+        command.Parameters.Add(Text(deadLetter.Source));
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. deadLetter.Reasons] });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deadLetter.ContentType });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deadLetter.Body });
@@ -68,14 +68,19 @@ internal sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, Sagas
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
+    private static NpgsqlParameter Text(string? value)
+        => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
+
+    private static string? TextOrNull(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
     private static DeadLetter Read(NpgsqlDataReader reader)
         => new(
             reader.GetGuid(0),
             reader.GetFieldValue<DateTimeOffset>(1),
             reader.GetString(2),
-            reader.IsDBNull(3) ? null : reader.GetString(3),
-            reader.IsDBNull(4) ? null : reader.GetString(4),
-            reader.IsDBNull(5) ? null : reader.GetString(5),
+            TextOrNull(reader, 3),
+            TextOrNull(reader, 4),
+            TextOrNull(reader, 5),
             reader.GetFieldValue<string[]>(6),
             reader.GetString(7),
             reader.GetString(8))

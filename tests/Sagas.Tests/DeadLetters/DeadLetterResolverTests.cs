@@ -50,6 +50,53 @@ public sealed class When_an_operator_redelivers_a_dead_letter_after_fixing_its_c
     }
 }
 
+public sealed class When_the_process_stops_between_a_redelivery_and_its_mark
+{
+    [Fact]
+    public async Task Redelivering_again_sends_nothing_new_and_closes_the_dead_letter()
+    {
+        var rule = new SignupRule();
+        var store = new StoreThatFailsTheFirstResolve();
+        await using var host = await SagaTestHost.StartAsync(
+            sagas => sagas.AddOnboarding().AddContracts(c => c.Add(rule)),
+            services =>
+            {
+                SagaTestHost.AddWatcher<OnboardingState>(services);
+                services.AddSingleton<IDeadLetterStore>(store);
+            });
+        var accountId = Guid.NewGuid();
+        await host.SendRawAsync("onboarding-state", host.ToCloudEventJson(new SignupReceived(accountId, "dee@new.example"), "signup-4", subject: accountId));
+        var deadLetter = await DeadLetterHost.WaitForDeadLetterAsync(host, "signup-4");
+        rule.AcceptNewDomain = true;
+        var resolver = host.Services.GetRequiredService<IDeadLetterResolver>();
+
+        await Assert.ThrowsAsync<TimeoutException>(() => resolver.RedeliverAsync(deadLetter.Id, "ops: first try", default)); // committed and sent, not marked
+        await host.Watcher<OnboardingState>().WaitAsync(accountId, s => s.CurrentState == "Completed");
+        Assert.Null((await store.FindAsync(deadLetter.Id, default))!.Resolution);
+
+        Assert.Equal(DeadLetterOutcome.Resolved, await resolver.RedeliverAsync(deadLetter.Id, "ops: second try", default));
+        await Task.Delay(200);
+        Assert.Equal(1, host.Services.GetRequiredService<Calls>()["CreateAccount"]); // sent once: the second commit was a duplicate
+        Assert.Equal("ops: second try", (await store.FindAsync(deadLetter.Id, default))!.Resolution!.Note);
+    }
+
+    /// <summary>Dead letters in memory whose first resolution fails, as a database lost after the outbox commit would.</summary>
+    private sealed class StoreThatFailsTheFirstResolve : IDeadLetterStore
+    {
+        private readonly InMemoryDeadLetterStore _inner = new();
+        private int _resolves;
+
+        public ValueTask AddAsync(DeadLetter deadLetter, CancellationToken cancellationToken) => _inner.AddAsync(deadLetter, cancellationToken);
+
+        public ValueTask<DeadLetterPage> ListAsync(DeadLetterQuery query, CancellationToken cancellationToken) => _inner.ListAsync(query, cancellationToken);
+
+        public ValueTask<DeadLetter?> FindAsync(Guid id, CancellationToken cancellationToken) => _inner.FindAsync(id, cancellationToken);
+
+        public ValueTask<bool> ResolveAsync(Guid id, DeadLetterResolution resolution, CancellationToken cancellationToken)
+            => Interlocked.Increment(ref _resolves) == 1 ? throw new TimeoutException("the database went away") : _inner.ResolveAsync(id, resolution, cancellationToken);
+    }
+}
+
 public sealed class When_an_operator_discards_a_dead_letter
 {
     [Fact]
