@@ -12,7 +12,9 @@ using Sagas.Steps;
 
 // In-memory comparison: the same three-transition saga (reserve → charge → confirm) through Sagas and through
 // plain MassTransit, in one process, same in-flight window. Usage:
-//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- [--orders N] [--in-flight N] [--rounds N] [--json]
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- [--orders N] [--in-flight N] [--rounds N] [--warm-up N] [--json]
+// One of the two alone, for a profiler (--allocations adds the types that dominate allocation):
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --only sagas|plain [--orders N] [--rounds N] [--allocations]
 // Durable run on PostgreSQL (three saga transitions and two step consumers per order), see benchmarks/run-postgres.sh:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --postgres CONNECTION [--orders N] [--in-flight N] [--group-window MS] [--revision-cache N] [--json]
 // Latency a step adds when it runs as an HTTP function instead of a container consumer:
@@ -68,11 +70,20 @@ var warmUp = Arg("--warm-up", 2000);
 if (Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length)
 {
     // One of the two alone, for a profiler: `--only sagas` or `--only plain`.
+    // `--allocations` adds the types that dominate allocation in the measured rounds.
     Func<int, int, Task<Measurement>> run = args[o + 1] == "plain" ? RunPlainAsync : RunSagasAsync;
+    using var allocations = args.Contains("--allocations") ? new AllocationProfile() : null;
     await run(warmUp, inFlight);
+    allocations?.Start();
     for (var round = 0; round < rounds; round++)
     {
         Console.WriteLine($"{args[o + 1]}: {await run(orders, inFlight)}");
+    }
+
+    allocations?.Stop();
+    foreach (var line in allocations?.Top(40) ?? [])
+    {
+        Console.WriteLine(line);
     }
 
     return 0;
@@ -176,6 +187,7 @@ static async Task<Measurement> MeasureAsync(ServiceProvider provider, Completion
         var collectionsBefore = GC.CollectionCount(0);
         var pausedBefore = GC.GetTotalPauseDuration();
         var cpuBefore = Environment.CpuUsage.TotalTime;
+        var workItemsBefore = ThreadPool.CompletedWorkItemCount;
         var started = Stopwatch.GetTimestamp();
         for (var i = 0; i < count; i++)
         {
@@ -197,6 +209,7 @@ static async Task<Measurement> MeasureAsync(ServiceProvider provider, Completion
             Gen0PerThousand = Math.Round((GC.CollectionCount(0) - collectionsBefore) * 1000.0 / count, 1),
             CpuMicrosecondsPerSaga = Math.Round((Environment.CpuUsage.TotalTime - cpuBefore).TotalMicroseconds / count, 0),
             GcPausePercent = Math.Round(100 * (GC.GetTotalPauseDuration() - pausedBefore) / elapsed, 1),
+            WorkItemsPerSaga = Math.Round((ThreadPool.CompletedWorkItemCount - workItemsBefore) / (double)count, 1),
         };
     }
     finally
@@ -224,8 +237,11 @@ namespace Sagas.Benchmarks
         /// <summary>Share of the measured time the runtime held every thread paused for garbage collection.</summary>
         public double GcPausePercent { get; init; }
 
+        /// <summary>Thread-pool work items completed per saga (each a hop from one thread to another).</summary>
+        public double WorkItemsPerSaga { get; init; }
+
         public override string ToString() => SagasPerSecond > 0
-            ? FormattableString.Invariant($"{SagasPerSecond,8:0.0} sagas/s  p50 {P50Ms,7:0.00} ms  p99 {P99Ms,7:0.00} ms  {KilobytesPerSaga,6:0.0} KiB/saga  {Gen0PerThousand,5:0.0} gen0/1000  {CpuMicrosecondsPerSaga,5:0} µs CPU/saga  GC paused {GcPausePercent,4:0.0} %")
+            ? FormattableString.Invariant($"{SagasPerSecond,8:0.0} sagas/s  p50 {P50Ms,7:0.00} ms  p99 {P99Ms,7:0.00} ms  {KilobytesPerSaga,6:0.0} KiB/saga  {Gen0PerThousand,5:0.0} gen0/1000  {CpuMicrosecondsPerSaga,5:0} µs CPU/saga  GC paused {GcPausePercent,4:0.0} %  {WorkItemsPerSaga,5:0.0} work items/saga")
             : FormattableString.Invariant($"p50 {P50Ms:0.000} ms, p99 {P99Ms:0.000} ms");
     }
 

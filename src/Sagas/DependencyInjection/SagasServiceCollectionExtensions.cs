@@ -55,6 +55,7 @@ public static class SagasServiceCollectionExtensions
         services.TryAddSingleton(typeof(ISagaCatalog<>), typeof(InMemorySagaCatalog<>));
         services.TryAddSingleton<IOutboxDispatcher, InMemoryOutboxDispatcher>();
         services.TryAddSingleton<InboxGate>();
+        services.TryAddSingleton<OutboxCapture>();
         services.TryAddScoped(typeof(InboxOutboxFilter<>)); // resolved per message: registered, so not built by reflection each time
         services.TryAddSingleton<IOutboxPublisher, OutboxPublisher>();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();

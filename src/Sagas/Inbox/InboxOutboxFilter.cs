@@ -24,7 +24,7 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
     IMessageStore store,
     IOutboxDispatcher dispatcher,
     InboxGate gate,
-    IServiceProvider services,
+    OutboxCapture outbox,
     ILogger<InboxOutboxFilter<TMessage>> logger) : IFilter<ConsumeContext<TMessage>>
     where TMessage : class
 {
@@ -45,7 +45,7 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
             return;
         }
 
-        var capture = new OutboxCaptureContext<TMessage>(context, transaction, services);
+        var capture = new OutboxCaptureContext<TMessage>(context, transaction, outbox);
         await next.Send(capture).ConfigureAwait(false);
 
         if (transaction.IsDuplicate)

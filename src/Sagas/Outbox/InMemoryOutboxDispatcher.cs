@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -7,27 +6,44 @@ using Sagas.Persistence;
 namespace Sagas.Outbox;
 
 /// <summary>
-/// Delivers outbox messages of the in-memory store: immediate ones right after the commit, scheduled ones
-/// from a <see cref="TimeProvider"/> timer at their due time (skipped if cancelled meanwhile).
+/// Delivers outbox messages of the in-memory store: immediate ones right after the commit, scheduled ones at their due
+/// time (skipped if withdrawn meanwhile).
 /// </summary>
-internal sealed partial class InMemoryOutboxDispatcher(
-    IServiceProvider services,
-    InMemoryMessageStore store,
-    TimeProvider timeProvider,
-    ILogger<InMemoryOutboxDispatcher> logger) : IOutboxDispatcher, IDisposable
+/// <remarks>
+/// Scheduled messages wait as ids in one queue ordered by due time, behind one <see cref="TimeProvider"/> timer set to the
+/// earliest: most of them are step deadlines that a reply withdraws long before they are due, so each costs a queue entry
+/// until then, not a timer of its own, and its body is read from the store only if it is still pending when due.
+/// </remarks>
+internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDisposable
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
-    private readonly ConcurrentDictionary<Guid, ITimer> _timers = new();
+    private readonly IServiceProvider _services;
+    private readonly InMemoryMessageStore _store;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<InMemoryOutboxDispatcher> _logger;
+    private readonly PriorityQueue<Guid, DateTimeOffset> _scheduled = new();
+    private readonly Lock _gate = new();
+    private readonly ITimer _timer;
+    private DateTimeOffset? _armedFor;
+
+    public InMemoryOutboxDispatcher(IServiceProvider services, InMemoryMessageStore store, TimeProvider timeProvider, ILogger<InMemoryOutboxDispatcher> logger)
+    {
+        _services = services;
+        _store = store;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _timer = timeProvider.CreateTimer(static self => _ = ((InMemoryOutboxDispatcher)self!).FireAsync(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
 
     public async Task DispatchAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
     {
-        var now = timeProvider.GetUtcNow();
+        var now = _timeProvider.GetUtcNow();
         List<Guid>? delivered = null;
         foreach (var message in messages)
         {
             if (message.DueTime is { } due && due > now)
             {
-                ScheduleTimer(message, due - now);
+                Schedule(message.Id, due);
                 continue;
             }
 
@@ -39,59 +55,81 @@ internal sealed partial class InMemoryOutboxDispatcher(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The message is committed: keep it and try again, rather than faulting the message that produced it.
-                LogDeliveryFailed(logger, ex, message.Id, message.Destination);
-                ScheduleTimer(message, RetryDelay);
+                LogDeliveryFailed(_logger, ex, message.Id, message.Destination);
+                Schedule(message.Id, now + RetryDelay);
             }
         }
 
         if (delivered is not null)
         {
-            await store.MarkDeliveredAsync(delivered, cancellationToken).ConfigureAwait(false);
+            await _store.MarkDeliveredAsync(delivered, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    public void Dispose()
-    {
-        foreach (var timer in _timers.Values)
-        {
-            timer.Dispose();
-        }
+    public void Dispose() => _timer.Dispose();
 
-        _timers.Clear();
+    private void Schedule(Guid messageId, DateTimeOffset due)
+    {
+        lock (_gate)
+        {
+            _scheduled.Enqueue(messageId, due);
+            if (_armedFor is null || due < _armedFor)
+            {
+                Arm(due);
+            }
+        }
     }
 
-    private void ScheduleTimer(OutboxMessage message, TimeSpan dueIn)
+    /// <summary>Sets the timer for <paramref name="due"/>. Caller holds the gate.</summary>
+    private void Arm(DateTimeOffset due)
     {
-        var timer = timeProvider.CreateTimer(_ => _ = FireAsync(message), null, dueIn, Timeout.InfiniteTimeSpan);
-        _timers[message.Id] = timer;
+        _armedFor = due;
+        var dueIn = due - _timeProvider.GetUtcNow();
+        _timer.Change(dueIn > TimeSpan.Zero ? dueIn : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
-    private async Task FireAsync(OutboxMessage message)
+    private async Task FireAsync()
     {
-        if (_timers.TryRemove(message.Id, out var timer))
+        List<Guid> due = [];
+        DateTimeOffset now;
+        lock (_gate)
         {
-            await timer.DisposeAsync().ConfigureAwait(false);
+            now = _timeProvider.GetUtcNow();
+            while (_scheduled.TryPeek(out var id, out var at) && at <= now)
+            {
+                _scheduled.Dequeue();
+                due.Add(id);
+            }
+
+            _armedFor = null;
+            if (_scheduled.TryPeek(out _, out var next))
+            {
+                Arm(next);
+            }
         }
 
-        if (!store.IsPending(message.Id))
+        foreach (var id in due)
         {
-            return; // cancelled (the step replied in time) or already delivered
-        }
+            if (!_store.TryGetPending(id, out var message))
+            {
+                continue; // withdrawn (the step replied in time) or already delivered
+            }
 
-        try
-        {
-            await SendAsync(message, CancellationToken.None).ConfigureAwait(false);
-            await store.MarkDeliveredAsync([message.Id], CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogDeliveryFailed(logger, ex, message.Id, message.Destination);
-            ScheduleTimer(message, RetryDelay);
+            try
+            {
+                await SendAsync(message, CancellationToken.None).ConfigureAwait(false);
+                await _store.MarkDeliveredAsync([id], CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogDeliveryFailed(_logger, ex, id, message.Destination);
+                Schedule(id, now + RetryDelay);
+            }
         }
     }
 
     private Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
-        => OutboxSender.SendAsync(services.GetRequiredService<IBus>(), message, cancellationToken);
+        => OutboxSender.SendAsync(_services.GetRequiredService<IBus>(), message, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivering outbox message {MessageId} to {Destination} failed; retrying in 1 s")]
     private static partial void LogDeliveryFailed(ILogger logger, Exception exception, Guid messageId, Uri destination);

@@ -133,6 +133,17 @@ public sealed class InMemoryMessageStore : IMessageStore, IOutboxMonitor
         }
     }
 
+    /// <summary>A message still waiting (not delivered, not withdrawn), with its body.</summary>
+    internal bool TryGetPending(Guid messageId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out OutboxMessage? message)
+    {
+        lock (SyncRoot)
+        {
+            var found = _outbox.TryGetValue(messageId, out var entry);
+            message = found ? entry.Message : null;
+            return found;
+        }
+    }
+
     /// <summary>Whether the inbox holds the record. Caller holds <see cref="SyncRoot"/>.</summary>
     internal bool ContainsInbox(MessageTransaction transaction) => _inbox.ContainsKey(transaction.InboxKey);
 

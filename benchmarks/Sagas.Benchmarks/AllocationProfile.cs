@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Tracing;
+using System.Globalization;
+
+namespace Sagas.Benchmarks;
+
+/// <summary>
+/// The runtime's allocation samples (GCAllocationTick: one event about every 100 KB allocated, naming the type that
+/// crossed the mark) summed by type, so the types that dominate allocation show without a profiler attached:
+/// <c>--only sagas --allocations</c>.
+/// </summary>
+internal sealed class AllocationProfile : EventListener
+{
+    private const EventKeywords GcKeyword = (EventKeywords)0x1;
+    private readonly ConcurrentDictionary<string, long> _bytesByType = new();
+    private volatile bool _recording;
+
+    public void Start()
+    {
+        _bytesByType.Clear();
+        _recording = true;
+    }
+
+    public void Stop() => _recording = false;
+
+    /// <summary>The <paramref name="count"/> types with the most bytes sampled, with each one's share of all sampled bytes.</summary>
+    public IEnumerable<string> Top(int count)
+    {
+        var total = Math.Max(1, _bytesByType.Values.Sum());
+        return _bytesByType.OrderByDescending(t => t.Value).Take(count)
+            .Select(t => string.Create(CultureInfo.InvariantCulture, $"{100.0 * t.Value / total,5:0.0} %  {t.Key}"));
+    }
+
+    protected override void OnEventSourceCreated(EventSource eventSource)
+    {
+        if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            EnableEvents(eventSource, EventLevel.Verbose, GcKeyword);
+        }
+    }
+
+    protected override void OnEventWritten(EventWrittenEventArgs eventData)
+    {
+        if (!_recording || eventData.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) != true || eventData.Payload is null)
+        {
+            return;
+        }
+
+        var type = eventData.PayloadNames?.IndexOf("TypeName") is int t and >= 0 ? eventData.Payload[t] as string : null;
+        var amount = eventData.PayloadNames?.IndexOf("AllocationAmount64") is int a and >= 0 ? Convert.ToInt64(eventData.Payload[a], CultureInfo.InvariantCulture) : 0;
+        _bytesByType.AddOrUpdate(type ?? "?", amount, (_, sum) => sum + amount);
+    }
+}

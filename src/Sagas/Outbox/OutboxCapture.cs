@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using MassTransit;
+using MassTransit.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Sagas.CloudEvents;
+using Sagas.Persistence;
+using Sagas.Serialization;
+
+namespace Sagas.Outbox;
+
+/// <summary>
+/// Turns what a handler publishes or sends into outbox messages of its <see cref="MessageTransaction"/>: the message is
+/// addressed (a publish goes to its type's publish address), correlated by the bus's send topology (a
+/// <c>CorrelationId</c> property, say), passed through the caller's pipe and serialized once. MassTransit's send pipeline
+/// runs once per message, when the dispatcher puts the stored body on the transport, not also here.
+/// </summary>
+internal sealed class OutboxCapture(CloudEventsMessageSerializer serializer, TimeProvider timeProvider, IServiceProvider services)
+{
+    private readonly ConcurrentDictionary<Type, Uri> _publishAddresses = new();
+    private readonly ConcurrentDictionary<Type, object?> _correlations = new();
+    private IBusTopology? _topology;
+
+    public CloudEventsMessageSerializer Serializer => serializer;
+
+    private IBusTopology Topology => _topology ??= services.GetRequiredService<IBus>().Topology;
+
+    /// <summary>Where a publish of <typeparamref name="T"/> goes: the address of its type's exchange or topic.</summary>
+    public Uri PublishAddressOf<T>()
+        where T : class
+        => _publishAddresses.GetOrAdd(typeof(T), static (_, topology) => topology.TryGetPublishAddress<T>(out var address)
+            ? address
+            : throw new InvalidOperationException($"The bus has no publish address for {typeof(T).Name}."), Topology);
+
+    /// <summary>Sets the correlation id the bus's send topology takes from the message (its conventions and its configuration).</summary>
+    public void Correlate<T>(SendContext<T> context)
+        where T : class
+    {
+        var correlation = _correlations.GetOrAdd(typeof(T), static (_, topology) =>
+            topology.Send<T>() is IMessageSendTopologyConfigurator<T> send
+            && send.TryGetConvention<ICorrelationIdMessageSendTopologyConvention<T>>(out var convention)
+            && convention.TryGetMessageCorrelationId(out var correlationId)
+                ? correlationId
+                : null, Topology);
+        if (correlation is IMessageCorrelationId<T> id && id.TryGetCorrelationId(context.Message, out var value))
+        {
+            context.CorrelationId = value;
+        }
+    }
+
+    /// <summary>Serializes <paramref name="context"/> into an outbox message of <paramref name="transaction"/>.</summary>
+    /// <param name="context">The message, addressed, with every header set.</param>
+    /// <param name="transaction">The transaction of the message being handled.</param>
+    /// <param name="causationId">The CloudEvents <c>id</c> of the message being handled, if it has one.</param>
+    public void Add<T>(SendContext<T> context, MessageTransaction transaction, string? causationId)
+        where T : class
+    {
+        if (causationId is not null && !context.Headers.TryGetHeader(SagaAttributes.CausationId.Name, out _))
+        {
+            context.Headers.Set(SagaAttributes.CausationId.Name, causationId);
+        }
+
+        var body = serializer.GetMessageBody(context);
+        transaction.Add(new OutboxMessage
+        {
+            Id = context.MessageId ?? NewId.NextGuid(),
+            Destination = context.DestinationAddress ?? throw new InvalidOperationException($"Message {typeof(T).Name} has no destination address."),
+            ContentType = CloudEventsMessageSerializer.CloudEventsContentType.MediaType,
+            Body = body.GetBytes(),
+            SagaId = context.CorrelationId,
+            DueTime = context.Delay is { } delay ? timeProvider.GetUtcNow() + delay : null,
+            Headers = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity
+                ? new Dictionary<string, string>(1) { [SagaAttributes.TraceParent.Name] = activity.Id! }
+                : null, // the delivery's span joins the trace of the transition that committed the message
+        });
+    }
+}
