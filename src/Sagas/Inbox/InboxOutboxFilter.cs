@@ -56,7 +56,9 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
 
         if (!transaction.IsCommitted)
         {
-            transaction.Record(await store.CommitAsync(transaction, context.CancellationToken).ConfigureAwait(false));
+            // Never cancelled once started (the delivery's token fires when the broker connection drops): a commit cut off
+            // while the database completes it would be reported as failed, and its effects seen only as a duplicate later.
+            transaction.Record(await store.CommitAsync(transaction, CancellationToken.None).ConfigureAwait(false));
             if (transaction.IsDuplicate)
             {
                 await RedeliverAsync(context, transaction).ConfigureAwait(false);

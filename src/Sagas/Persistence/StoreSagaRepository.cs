@@ -167,7 +167,10 @@ internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
     {
         var id = state.CorrelationId;
         var expected = _versions.GetValueOrDefault(id);
-        var result = await store.CommitAsync(id, state, expected, transaction, CancellationToken).ConfigureAwait(false);
+        // Never cancelled once started (the delivery's token fires when the broker connection drops): a commit cut off while
+        // the database completes it would be reported as failed, its observers never told, its effects seen only as a
+        // duplicate on redelivery.
+        var result = await store.CommitAsync(id, state, expected, transaction, CancellationToken.None).ConfigureAwait(false);
         transaction.Record(result);
         switch (result)
         {
