@@ -6,11 +6,11 @@ namespace Sagas.Serialization;
 
 /// <summary>
 /// MassTransit's System.Text.Json serializer context over a decoded CloudEvent: the contract instance is
-/// already deserialized and validated, so it is handed out as is.
+/// already deserialized and validated, so it is handed out as is; MassTransit's JSON envelope of it is built only if
+/// MassTransit asks to serialize the message again (<see cref="GetMessageSerializer()"/>).
 /// </summary>
 internal sealed class CloudEventSerializerContext(
     MessageContext messageContext,
-    MessageEnvelope envelope,
     string[] messageTypes,
     object message,
     Type? clrType)
@@ -20,9 +20,12 @@ internal sealed class CloudEventSerializerContext(
         CloudEventsMessageSerializer.CloudEventsContentType,
         messageContext,
         messageTypes,
-        envelope,
+        envelope: null,
         message)
 {
+    public override IMessageSerializer GetMessageSerializer()
+        => new SystemTextJsonBodyMessageSerializer(new JsonMessageEnvelope(this, _message, SupportedMessageTypes), ContentType, Options);
+
     public override bool IsSupportedMessageType(Type messageType)
         => clrType is null ? base.IsSupportedMessageType(messageType) : messageType.IsAssignableFrom(clrType);
 

@@ -168,9 +168,7 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
             messageTypes = [MessageUrn.ForTypeString(clrType)];
         }
 
-        var envelope = ToEnvelope(structured, message, messageTypes, destinationAddress);
-        var messageContext = new EnvelopeMessageContext(envelope, SystemTextJsonMessageSerializer.Instance);
-        return new CloudEventSerializerContext(messageContext, envelope, messageTypes, message, clrType);
+        return new CloudEventSerializerContext(new CloudEventMessageContext(structured, destinationAddress), messageTypes, message, clrType);
     }
 
     /// <inheritdoc />
@@ -196,64 +194,5 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
 
         using var document = JsonDocument.Parse(structured.Data);
         return document.RootElement.Clone();
-    }
-
-    private static JsonMessageEnvelope ToEnvelope(StructuredEvent structured, object message, string[] messageTypes, Uri? destinationAddress)
-    {
-        var headers = new Dictionary<string, object?>(8, StringComparer.OrdinalIgnoreCase)
-        {
-            [CloudEventHeaders.Id] = structured.Id,
-            [CloudEventHeaders.Source] = structured.SourceText,
-            [CloudEventHeaders.Type] = structured.Type,
-        };
-        if (structured.Subject is not null)
-        {
-            headers[CloudEventHeaders.Subject] = structured.Subject;
-        }
-
-        string? conversationId = null, requestId = null, responseAddress = null, faultAddress = null, expiration = null;
-        foreach (var (name, value) in structured.Extensions)
-        {
-            switch (name)
-            {
-                case "mtconversationid": conversationId = value; break;
-                case "mtrequestid": requestId = value; break;
-                case "mtresponseaddress": responseAddress = value; break;
-                case "mtfaultaddress": faultAddress = value; break;
-                case "mtexpiration": expiration = value; break;
-                case var other when other.StartsWith("mt", StringComparison.Ordinal): break;
-                default: headers[name] = value; break;
-            }
-        }
-
-        var correlation = structured[SagaAttributes.CorrelationId.Name] ?? structured.Subject;
-        return new JsonMessageEnvelope
-        {
-            MessageId = ToGuidString(structured.SourceText, structured.Id),
-            CorrelationId = Guid.TryParse(correlation, out var correlationId) ? correlationId.ToString() : null,
-            ConversationId = conversationId,
-            InitiatorId = Guid.TryParse(structured[SagaAttributes.CausationId.Name], out var causation) ? causation.ToString() : null,
-            RequestId = requestId,
-            SourceAddress = structured.Source.IsAbsoluteUri ? structured.SourceText : null,
-            DestinationAddress = destinationAddress?.ToString(),
-            ResponseAddress = responseAddress,
-            FaultAddress = faultAddress,
-            ExpirationTime = DateTime.TryParse(expiration, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var parsedExpiration) ? parsedExpiration : null,
-            SentTime = structured.Time?.UtcDateTime,
-            MessageType = messageTypes,
-            Message = message,
-            Headers = headers!,
-        };
-    }
-
-    /// <summary>The CloudEvents id as a Guid: itself when it is one, else a stable name-based UUID of source + id.</summary>
-    private static string ToGuidString(string source, string id)
-    {
-        if (Guid.TryParse(id, out var guid))
-        {
-            return guid.ToString();
-        }
-
-        return NameBasedId.Create(source + "\n" + id).ToString();
     }
 }

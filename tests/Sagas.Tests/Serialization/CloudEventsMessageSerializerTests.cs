@@ -77,6 +77,19 @@ public sealed class CloudEventsMessageSerializerTests
         Assert.Equal("Reserve", context.Headers.Get<string>("sagastep"));
         Assert.Equal("2", context.Headers.Get<string>("sagaattempt"));
         Assert.Null(context.Headers.Get<string>("mtconversationid")); // envelope fields are not headers
+        Assert.Null(context.ConversationId); // "c-1" is no Guid: another producer's attribute of that name, not MassTransit's id
+        Assert.Equal(2, context.Headers.Get<int>("SAGAATTEMPT")); // names without regard to case, values converted on read
+    }
+
+    [Fact]
+    public void A_message_read_can_be_serialized_again_by_MassTransit_with_its_envelope()
+    {
+        var context = Read("com.example.tests.ping.v1", "application/json", """{"sagaId":"6f1c8a2e-8c8e-4a43-9d5c-6d3f0f5b8a11","text":"hi"}""");
+
+        var body = context.GetMessageSerializer().GetMessageBody(new MassTransit.Context.MessageSendContext<Ping>(new Ping(SagaId, "hi"))).GetString();
+
+        Assert.Contains(SagaId.ToString(), body, StringComparison.Ordinal);
+        Assert.True(body.Contains("sagastep", StringComparison.Ordinal), body);
     }
 
     [CloudEventContract("com.example.tests.ping", 1)]
