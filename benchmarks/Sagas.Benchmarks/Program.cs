@@ -183,7 +183,7 @@ static async Task<Measurement> MeasureAsync(ServiceProvider provider, Completion
     {
         using var window = new SemaphoreSlim(inFlight);
         completion.OnDone = () => window.Release();
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var collectionsBefore = GC.CollectionCount(0);
         var pausedBefore = GC.GetTotalPauseDuration();
         var cpuBefore = Environment.CpuUsage.TotalTime;
@@ -205,7 +205,7 @@ static async Task<Measurement> MeasureAsync(ServiceProvider provider, Completion
             Percentile(latencies, 0.50),
             Percentile(latencies, 0.99))
         {
-            KilobytesPerSaga = Math.Round((GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore) / 1024.0 / count, 1),
+            KilobytesPerSaga = Math.Round((GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1024.0 / count, 1),
             Gen0PerThousand = Math.Round((GC.CollectionCount(0) - collectionsBefore) * 1000.0 / count, 1),
             CpuMicrosecondsPerSaga = Math.Round((Environment.CpuUsage.TotalTime - cpuBefore).TotalMicroseconds / count, 0),
             GcPausePercent = Math.Round(100 * (GC.GetTotalPauseDuration() - pausedBefore) / elapsed, 1),

@@ -56,7 +56,7 @@ public static class SagasServiceCollectionExtensions
         services.TryAddSingleton<IOutboxDispatcher, InMemoryOutboxDispatcher>();
         services.TryAddSingleton<InboxGate>();
         services.TryAddSingleton<OutboxCapture>();
-        services.TryAddScoped(typeof(InboxOutboxFilter<>)); // resolved per message: registered, so not built by reflection each time
+        services.TryAddSingleton(typeof(InboxOutboxFilter<>)); // resolved per message (from its scope): one instance, not one per message
         services.TryAddSingleton<IOutboxPublisher, OutboxPublisher>();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<DeadLetterObserver>();

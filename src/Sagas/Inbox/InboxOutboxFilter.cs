@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Sagas.CloudEvents;
@@ -69,14 +70,17 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
         await transaction.DispatchOnceAsync(dispatcher, context.CancellationToken).ConfigureAwait(false); // no-op when the saga's repository dispatched
     }
 
+    // An endpoint's input address is one instance for all its deliveries: its name is taken once.
+    private readonly ConcurrentDictionary<Uri, string> _endpointNames = new(ReferenceEqualityComparer.Instance);
+
     /// <summary>The consumer type a duplicate is reported consumed by.</summary>
     internal const string DuplicateConsumer = "sagas-inbox-duplicate";
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("sagasInboxOutbox");
 
-    internal static InboxKey InboxKeyOf(ConsumeContext context)
+    private InboxKey InboxKeyOf(ConsumeContext context)
     {
-        var endpoint = context.ReceiveContext.InputAddress.AbsolutePath.Trim('/');
+        var endpoint = _endpointNames.GetOrAdd(context.ReceiveContext.InputAddress, static address => address.AbsolutePath.Trim('/'));
         var source = context.Headers.Get<string>(CloudEventHeaders.Source);
         var id = context.Headers.Get<string>(CloudEventHeaders.Id);
         return source is null || id is null
