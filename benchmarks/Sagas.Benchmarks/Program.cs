@@ -12,7 +12,7 @@ using Sagas.Steps;
 
 // In-memory comparison: the same three-transition saga (reserve → charge → confirm) through Sagas and through
 // plain MassTransit, in one process, same in-flight window. Usage:
-//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- [--orders N] [--in-flight N] [--rounds N] [--warm-up N] [--json]
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- [--orders N] [--in-flight N] [--rounds N] [--warm-up N] [--warm-up-seconds N] [--json]
 // One of the two alone, for a profiler (--allocations adds the types that dominate allocation):
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --only sagas|plain [--orders N] [--rounds N] [--allocations]
 // Durable run on PostgreSQL (three saga transitions and two step consumers per order), see benchmarks/run-postgres.sh:
@@ -62,18 +62,20 @@ if (postgres is not null)
     return 0;
 }
 
-// Warm both up (--warm-up orders, default 2,000: with 200 the first measured round still ran half-tiered code at half
-// speed) so JIT is not measured, then measure them in turns (--rounds, default 3) and take each one's median round: on a
-// 2-core machine one run of either varies by ±15 %, and a single pair can flip the ratio either way.
+// Warm both up so JIT is not measured: rounds of --warm-up orders (default 2,000) until --warm-up-seconds (default 6) have
+// passed for each. A fixed 2,000 orders was not enough: the first measured round still ran partly tiered code (one run's
+// plain rounds were 1457, 2859, 4056 sagas/s). Then measure them in turns (--rounds, default 3) and take each one's median
+// round: on a 2-core machine one run of either varies by ±15 %, and a single pair can flip the ratio either way.
 var rounds = Arg("--rounds", 3);
 var warmUp = Arg("--warm-up", 2000);
+var warmUpTime = TimeSpan.FromSeconds(Arg("--warm-up-seconds", 6));
 if (Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length)
 {
     // One of the two alone, for a profiler: `--only sagas` or `--only plain`.
     // `--allocations` adds the types that dominate allocation in the measured rounds.
     Func<int, int, Task<Measurement>> run = args[o + 1] == "plain" ? RunPlainAsync : RunSagasAsync;
     using var allocations = args.Contains("--allocations") ? new AllocationProfile() : null;
-    await run(warmUp, inFlight);
+    await WarmUpAsync(run, warmUp, inFlight, warmUpTime);
     allocations?.Start();
     for (var round = 0; round < rounds; round++)
     {
@@ -89,8 +91,8 @@ if (Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length)
     return 0;
 }
 
-await RunPlainAsync(warmUp, inFlight);
-await RunSagasAsync(warmUp, inFlight);
+await WarmUpAsync(RunPlainAsync, warmUp, inFlight, warmUpTime);
+await WarmUpAsync(RunSagasAsync, warmUp, inFlight, warmUpTime);
 var plainRounds = new List<Measurement>();
 var sagasRounds = new List<Measurement>();
 for (var round = 0; round < rounds; round++)
@@ -125,6 +127,16 @@ else
 }
 
 return 0;
+
+static async Task WarmUpAsync(Func<int, int, Task<Measurement>> run, int orders, int inFlight, TimeSpan atLeast)
+{
+    var started = Stopwatch.GetTimestamp();
+    do
+    {
+        await run(orders, inFlight);
+    }
+    while (Stopwatch.GetElapsedTime(started) < atLeast);
+}
 
 static Measurement Median(List<Measurement> measured) => measured.OrderBy(m => m.SagasPerSecond).ElementAt(measured.Count / 2);
 
