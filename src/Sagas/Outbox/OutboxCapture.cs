@@ -32,21 +32,29 @@ internal sealed class OutboxCapture(CloudEventsMessageSerializer serializer, Tim
             ? address
             : throw new InvalidOperationException($"The bus has no publish address for {typeof(T).Name}."), Topology);
 
-    /// <summary>Sets the correlation id the bus's send topology takes from the message (its conventions and its configuration).</summary>
+    /// <summary>
+    /// Sets the correlation id the send topology takes from the message (<c>CorrelatedBy&lt;Guid&gt;</c>, a <c>CorrelationId</c>
+    /// property, or what the bus configured for the type), as MassTransit's send pipeline would: the bus's own topology of
+    /// the type first, then the global one it delegates to.
+    /// </summary>
     public void Correlate<T>(SendContext<T> context)
         where T : class
     {
         var correlation = _correlations.GetOrAdd(typeof(T), static (_, topology) =>
-            topology.Send<T>() is IMessageSendTopologyConfigurator<T> send
-            && send.TryGetConvention<ICorrelationIdMessageSendTopologyConvention<T>>(out var convention)
-            && convention.TryGetMessageCorrelationId(out var correlationId)
-                ? correlationId
-                : null, Topology);
+            CorrelationOf(topology.Send<T>()) ?? CorrelationOf(GlobalTopology.Send.GetMessageTopology<T>()), Topology);
         if (correlation is IMessageCorrelationId<T> id && id.TryGetCorrelationId(context.Message, out var value))
         {
             context.CorrelationId = value;
         }
     }
+
+    private static IMessageCorrelationId<T>? CorrelationOf<T>(IMessageSendTopology<T> topology)
+        where T : class
+        => topology is IMessageSendTopologyConfigurator<T> send
+            && send.TryGetConvention<ICorrelationIdMessageSendTopologyConvention<T>>(out var convention)
+            && convention.TryGetMessageCorrelationId(out var correlationId)
+                ? correlationId
+                : null;
 
     /// <summary>Serializes <paramref name="context"/> into an outbox message of <paramref name="transaction"/>.</summary>
     /// <param name="context">The message, addressed, with every header set.</param>

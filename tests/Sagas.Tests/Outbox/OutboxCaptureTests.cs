@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Sagas.Contracts;
+using Sagas.Persistence;
+using Sagas.Serialization;
+using Sagas.Testing;
+
+namespace Sagas.Tests.Outbox;
+
+// What a handler publishes or sends is captured into its transaction by Sagas itself (not MassTransit's send pipeline):
+// these are the rules of MassTransit's send path the capture keeps.
+public sealed class When_a_handler_publishes_or_sends
+{
+    [Fact]
+    public async Task A_published_message_is_correlated_by_its_CorrelationId_as_the_bus_topology_says()
+    {
+        await using var host = await StartAsync();
+        var id = Guid.NewGuid();
+
+        await host.Bus.Publish(new Ping(id, "publish"));
+
+        var pong = await host.Services.GetRequiredService<Received>().WaitAsync(id);
+        Assert.Equal(id, pong.CorrelationId);
+        Assert.Equal("publish", pong.Message.Via);
+    }
+
+    [Fact]
+    public async Task A_message_sent_from_values_is_initialized_correlated_and_caused_by_the_handled_event()
+    {
+        await using var host = await StartAsync();
+        var id = Guid.NewGuid();
+
+        await host.Bus.Publish(new Ping(id, "values"));
+
+        var pong = await host.Services.GetRequiredService<Received>().WaitAsync(id);
+        Assert.Equal(id, pong.CorrelationId);
+        Assert.Equal("values", pong.Message.Via);
+        Assert.NotNull(pong.Headers.Get<string>(Sagas.CloudEvents.SagaAttributes.CausationId.Name));
+        Assert.Empty(host.Services.GetRequiredService<InMemoryMessageStore>().Undelivered);
+    }
+
+    private static Task<SagaTestHost> StartAsync()
+        => SagaTestHost.StartAsync(
+            sagas => sagas
+                .AddContracts(c => c.Add<Ping>().Add<Pong>())
+                .ConfigureBus((context, cfg) =>
+                {
+                    cfg.ReceiveEndpoint("capture-ping", e => e.Consumer<PingConsumer>());
+                    cfg.ReceiveEndpoint("capture-pong", e => e.Consumer(() => new PongConsumer(context.GetRequiredService<Received>())));
+                }),
+            services => services.AddSingleton<Received>());
+
+    [CloudEventContract("com.example.tests.capture.ping", 1)]
+    public sealed record Ping(Guid Id, string Via);
+
+    // A class with settable properties, so MassTransit can initialize it from values.
+    [CloudEventContract("com.example.tests.capture.pong", 1)]
+    public sealed class Pong
+    {
+        public Guid CorrelationId { get; set; }
+
+        public string Via { get; set; } = string.Empty;
+    }
+
+    private sealed class PingConsumer : IConsumer<Ping>
+    {
+        public Task Consume(ConsumeContext<Ping> context) => context.Message.Via == "values"
+            ? context.Send<Pong>(new Uri("queue:capture-pong"), new { CorrelationId = context.Message.Id, context.Message.Via })
+            : context.Publish(new Pong { CorrelationId = context.Message.Id, Via = context.Message.Via });
+    }
+
+    private sealed class PongConsumer(Received received) : IConsumer<Pong>
+    {
+        public Task Consume(ConsumeContext<Pong> context)
+        {
+            received.Add(context);
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class Received
+    {
+        private readonly ConcurrentDictionary<Guid, TaskCompletionSource<ConsumeContext<Pong>>> _received = new();
+
+        public void Add(ConsumeContext<Pong> context) => Signal(context.Message.CorrelationId).TrySetResult(context);
+
+        public Task<ConsumeContext<Pong>> WaitAsync(Guid id) => Signal(id).Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        private TaskCompletionSource<ConsumeContext<Pong>> Signal(Guid id)
+            => _received.GetOrAdd(id, _ => new TaskCompletionSource<ConsumeContext<Pong>>(TaskCreationOptions.RunContinuationsAsynchronously));
+    }
+}
