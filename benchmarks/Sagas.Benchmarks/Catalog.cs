@@ -42,9 +42,9 @@ internal static class Catalog
 
         var catalog = provider.GetRequiredService<ISagaCatalog<CheckoutState>>();
         var store = provider.GetRequiredService<ISagaStore<CheckoutState>>();
-        var faultedDeep = await ScalarAsync<Guid>(dataSource, $"select id from {table} where data ->> 'CurrentState' = 'Faulted' order by id offset {sagas * 3 / 100 * 9 / 10} limit 1");
+        var faultedDeep = await ScalarAsync<Guid>(dataSource, $"select id from {table} where current_state = 'Faulted' order by id offset {sagas * 3 / 100 * 9 / 10} limit 1");
         var allDeep = await ScalarAsync<Guid>(dataSource, $"select id from {table} order by id offset {sagas * 9 / 10} limit 1");
-        var stepDeep = await ScalarAsync<Guid>(dataSource, $"select id from {table} where data ->> 'CurrentStep' = 'ChargePayment' order by id offset {sagas / 50 * 9 / 10} limit 1");
+        var stepDeep = await ScalarAsync<Guid>(dataSource, $"select id from {table} where current_step = 'ChargePayment' order by id offset {sagas / 50 * 9 / 10} limit 1");
         var queries = new (string Name, Func<Task> Run)[]
         {
             ("Faulted, first page", () => catalog.ListAsync(new SagaQuery { State = "Faulted" }, default).AsTask()),
@@ -136,6 +136,9 @@ internal static class Catalog
         var select = string.Join(", ", columns.Select(c => c switch
         {
             "id" => Id,
+            "current_state" => State,
+            "current_step" => Step,
+            "started_at" => "timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second'",
             "data" => $"t.data || jsonb_build_object('CorrelationId', {Id}, 'CurrentState', {State}, 'CurrentStep', {Step}, 'StartedAt', to_char(timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"'))",
             _ => "t." + c,
         }));

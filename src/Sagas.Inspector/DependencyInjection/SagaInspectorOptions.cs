@@ -29,6 +29,15 @@ public sealed class SagaInspectorOptions
     /// </summary>
     public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How old the counts per state the page and the metrics show may be at most. A count reads a whole index (about 0.3 s
+    /// for a million sagas in PostgreSQL), so the last one is shown (with the time it was read) while it is younger than ten
+    /// times what it took to read, up to this age, and a newer one is read in the background; a count that is cheap to read
+    /// (in memory, a small table) is read for every request. Default 5 s; <see cref="TimeSpan.Zero"/> reads them for every
+    /// request.
+    /// </summary>
+    public TimeSpan CountsMaxAge { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The link to the trace <paramref name="traceId"/>, or <see langword="null"/> without a template or an id.</summary>
     internal string? TraceUrl(string? traceId)
         => TraceUrlTemplate is null || traceId is null ? null : TraceUrlTemplate.Replace(TraceIdPlaceholder, Uri.EscapeDataString(traceId), StringComparison.Ordinal);

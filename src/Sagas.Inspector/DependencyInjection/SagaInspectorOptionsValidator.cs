@@ -23,6 +23,11 @@ internal sealed class SagaInspectorOptionsValidator : IValidateOptions<SagaInspe
             failures.Add($"SagaInspectorOptions.MetricsInterval must be zero (no metrics) or positive, not {options.MetricsInterval}.");
         }
 
+        if (options.CountsMaxAge < TimeSpan.Zero)
+        {
+            failures.Add($"SagaInspectorOptions.CountsMaxAge must be zero (read for every request) or positive, not {options.CountsMaxAge}.");
+        }
+
         if (options.TraceUrlTemplate is { } template
             && (!template.Contains(SagaInspectorOptions.TraceIdPlaceholder, StringComparison.Ordinal)
                 || !Uri.TryCreate(options.TraceUrl("0af7651916cd43dd8448eb211c80319c"), UriKind.Absolute, out var example)

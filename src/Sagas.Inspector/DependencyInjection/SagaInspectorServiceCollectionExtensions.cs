@@ -20,6 +20,7 @@ public static class SagaInspectorServiceCollectionExtensions
         services.AddOptions<SagaInspectorOptions>().Configure(configure).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SagaInspectorOptions>, SagaInspectorOptionsValidator>());
         services.TryAddSingleton<InspectedSagas>();
+        services.TryAddSingleton<SagaCountCache>();
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System); // as AddSagas does, for an application that calls this first
         services.AddHostedService<SagaStateMetrics>(); // what the page shows, as gauges on the Sagas meter

@@ -39,13 +39,14 @@ public static class SagaInspectorEndpointRouteBuilderExtensions
             var tokens = antiforgery.GetAndStoreTokens(context);
             return Results.Ok(new { headerName = tokens.HeaderName, token = tokens.RequestToken });
         });
+        var counted = app.ServiceProvider.GetRequiredService<SagaCountCache>();
         read.MapGet("/api/types", async (HttpContext context, CancellationToken cancellationToken) =>
         {
             var types = new List<object>(sagas.Count);
             foreach (var saga in sagas.Values)
             {
-                var counts = await saga.CountAsync(context.RequestServices, cancellationToken).ConfigureAwait(false);
-                types.Add(new { type = saga.Name, counts = counts.ByState, oldestRunning = counts.OldestRunning });
+                var (counts, at) = await counted.GetAsync(saga, cancellationToken).ConfigureAwait(false);
+                types.Add(new { type = saga.Name, counts = counts.ByState, oldestRunning = counts.OldestRunning, countedAt = at });
             }
 
             return Results.Ok(new { types });

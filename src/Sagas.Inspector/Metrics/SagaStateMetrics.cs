@@ -11,12 +11,12 @@ namespace Sagas.Inspector.Metrics;
 /// <summary>
 /// What the inspector's page shows, as metrics, so an alert needs no page: <c>sagas.saga.count</c> (sagas per type and
 /// state) and <c>sagas.saga.oldest_running.age</c> (seconds since the oldest Executing or Compensating saga of a type
-/// started), on the <c>Sagas</c> meter. The counts are read from each catalog every
-/// <see cref="SagaInspectorOptions.MetricsInterval"/>, never while a collector waits.
+/// started), on the <c>Sagas</c> meter. The counts are taken every <see cref="SagaInspectorOptions.MetricsInterval"/> (as the
+/// page takes them: <see cref="SagaCountCache"/>), never while a collector waits.
 /// </summary>
 internal sealed partial class SagaStateMetrics : BackgroundService
 {
-    private readonly IServiceProvider _services;
+    private readonly SagaCountCache _counted;
     private readonly InspectedSagas _sagas;
     private readonly SagaInspectorOptions _options;
     private readonly TimeProvider _time;
@@ -24,9 +24,9 @@ internal sealed partial class SagaStateMetrics : BackgroundService
     private readonly Meter _meter;
     private IReadOnlyList<(string Type, SagaCounts Counts)> _last = [];
 
-    public SagaStateMetrics(IServiceProvider services, InspectedSagas sagas, IOptions<SagaInspectorOptions> options, IMeterFactory meters, TimeProvider time, ILogger<SagaStateMetrics> logger)
+    public SagaStateMetrics(SagaCountCache counted, InspectedSagas sagas, IOptions<SagaInspectorOptions> options, IMeterFactory meters, TimeProvider time, ILogger<SagaStateMetrics> logger)
     {
-        _services = services;
+        _counted = counted;
         _sagas = sagas;
         _options = options.Value;
         _time = time;
@@ -70,7 +70,7 @@ internal sealed partial class SagaStateMetrics : BackgroundService
         var read = new List<(string, SagaCounts)>();
         foreach (var saga in sagas)
         {
-            read.Add((saga.Name, await saga.CountAsync(_services, cancellationToken).ConfigureAwait(false)));
+            read.Add((saga.Name, (await _counted.GetAsync(saga, cancellationToken).ConfigureAwait(false)).Counts));
         }
 
         return read;

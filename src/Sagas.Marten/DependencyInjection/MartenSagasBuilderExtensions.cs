@@ -1,6 +1,7 @@
 using JasperFx;
 using Weasel.Core;
 using Marten;
+using Marten.Schema;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
@@ -93,11 +94,31 @@ public static class MartenSagasBuilderExtensions
 
     private static void MapSaga<TState>(StoreOptions store)
         where TState : StepSagaState
-        => store.Schema.For<TState>()
+    {
+        store.Schema.For<TState>()
             .Identity(s => s.CorrelationId)
             .UseNumericRevisions(true)
             .Metadata(m => m.Revision.MapTo(s => s.Version))
-            .Duplicate(s => s.WakeAt!, pgType: "timestamptz") // a column with an index: the sweep for overdue timers reads it
-            .Index([s => s.CurrentState, s => s.CorrelationId]) // the catalog's pages: by state, in id order
-            .Index([s => s.CurrentStep!, s => s.CorrelationId]); // and by current step
+            .Duplicate(s => s.WakeAt!, pgType: "timestamptz"); // a column with an index: the sweep for overdue timers reads it
+        store.Policies.ForAllDocuments(mapping =>
+        {
+            if (mapping.DocumentType != typeof(TState))
+            {
+                return;
+            }
+
+            // Columns indexed together with the id, no index of their own: the catalog's pages by state or by current step
+            // read one range in id order, and its counts per state read the state index alone, never a document.
+            foreach (var (member, column) in new[] { (nameof(StepSagaState.CurrentState), "current_state"), (nameof(StepSagaState.CurrentStep), "current_step") })
+            {
+                mapping.DuplicateField(member, pgType: "text");
+                mapping.Indexes.Add(new DocumentIndex(mapping, column, "id"));
+            }
+
+            // The start of each saga still running, indexed for those alone: the catalog's oldest running saga is the first
+            // entry, whatever the number of sagas that ended.
+            mapping.DuplicateField(nameof(StepSagaState.StartedAt), pgType: "timestamptz");
+            mapping.Indexes.Add(new DocumentIndex(mapping, "started_at") { Predicate = "current_state in ('Executing', 'Compensating')" });
+        });
+    }
 }

@@ -7,14 +7,16 @@ using Sagas.Steps;
 namespace Sagas.Marten.Persistence;
 
 /// <summary>
-/// Lists and counts one saga type's documents with plain SQL on its Marten table: each filter is a condition on a
-/// document field the schema indexes together with the id (<c>CurrentState</c>, <c>CurrentStep</c>), and pages are keyset
-/// pages on the id, so a deep page costs what the first does.
+/// Lists and counts one saga type's documents with plain SQL on its Marten table: each filter is a condition on a column the
+/// table keeps beside the document and indexes together with the id (<c>current_state</c>, <c>current_step</c>:
+/// <see cref="SagaColumns"/>), pages are keyset pages on the id, so a deep page costs what the first does, the counts per
+/// state read the state index alone, never a document, and the oldest running saga is the first entry of an index of the
+/// running sagas' start times.
 /// </summary>
 internal sealed class MartenSagaCatalog<TState> : ISagaCatalog<TState>
     where TState : StepSagaState
 {
-    private const string Columns = "id, data ->> 'CurrentState', data ->> 'CurrentStep', data ->> 'Reason', (data ->> 'StartedAt')::timestamptz, (data ->> 'EndedAt')::timestamptz";
+    private const string Columns = "id, current_state, current_step, data ->> 'Reason', started_at, (data ->> 'EndedAt')::timestamptz";
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _table;
 
@@ -37,17 +39,17 @@ internal sealed class MartenSagaCatalog<TState> : ISagaCatalog<TState>
 
         if (query.State is { } state)
         {
-            Where("data ->> 'CurrentState' = @", state);
+            Where("current_state = @", state);
         }
 
         if (query.Step is { } step)
         {
-            Where("data ->> 'CurrentStep' = @", step);
+            Where("current_step = @", step);
         }
 
         if (query.StartedBefore is { } before)
         {
-            Where("(data ->> 'StartedAt')::timestamptz < @", before);
+            Where("started_at < @", before);
         }
 
         if (query.After is { } after)
@@ -73,10 +75,10 @@ internal sealed class MartenSagaCatalog<TState> : ISagaCatalog<TState>
     public async ValueTask<SagaCounts> CountAsync(CancellationToken cancellationToken)
     {
         await using var batch = _dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"select data ->> 'CurrentState', count(*) from {_table} group by 1"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"select current_state, count(*) from {_table} group by 1"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            $"select {Columns} from {_table} where data ->> 'CurrentState' in ('Executing', 'Compensating') " +
-            "order by (data ->> 'StartedAt')::timestamptz limit 1"));
+            $"select {Columns} from {_table} where current_state in ('Executing', 'Compensating') " +
+            "order by started_at limit 1"));
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -65,7 +65,7 @@ internal sealed class MartenSagaStore<TState> : ISagaStore<TState>
         var loadedAt = state.Version;
         state.Version = version; // the document holds the revision it is stored at
         var document = _serializer.ToJson(state);
-        var part = new SagaCommitPart(_sql, sagaId, document, _dotnetType, state.WakeAt, expectedVersion, transaction, _time.GetUtcNow());
+        var part = new SagaCommitPart(_sql, sagaId, document, _dotnetType, SagaColumns.Of(state), expectedVersion, transaction, _time.GetUtcNow());
         CommitResult result;
         try
         {

@@ -60,6 +60,17 @@ public sealed class When_a_caller_without_the_policies_calls_the_inspector
         Assert.Contains("MetricsInterval must be zero (no metrics) or positive, not -00:00:01", failed.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_negative_maximum_age_of_the_counts_is_refused_at_start_naming_it()
+    {
+        var failed = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var host = await InspectorHost.StartAsync(o => o.CountsMaxAge = TimeSpan.FromSeconds(-2));
+        });
+
+        Assert.Contains("CountsMaxAge must be zero (read for every request) or positive, not -00:00:02", failed.Message, StringComparison.Ordinal);
+    }
+
     internal static HttpRequestMessage Action(string path, string? note, string header, string token, string? key)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(new { note }) };

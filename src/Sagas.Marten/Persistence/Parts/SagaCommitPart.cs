@@ -14,7 +14,7 @@ internal sealed class SagaCommitPart(
     Guid sagaId,
     string document,
     string dotnetType,
-    DateTimeOffset? wakeAt,
+    SagaColumns columns,
     int expectedVersion,
     MessageTransaction transaction,
     DateTimeOffset now) : GroupPart<CommitResult>
@@ -26,7 +26,10 @@ internal sealed class SagaCommitPart(
         command.Parameters.Add(new NpgsqlParameter { Value = sagaId });
         command.Parameters.Add(new NpgsqlParameter { Value = document, NpgsqlDbType = NpgsqlDbType.Jsonb });
         command.Parameters.Add(new NpgsqlParameter { Value = dotnetType });
-        command.Parameters.Add(new NpgsqlParameter { Value = wakeAt is { } wake ? wake.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = columns.WakeAt is { } wake ? wake.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = columns.CurrentState, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)columns.CurrentStep ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = columns.StartedAt.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
         if (expectedVersion != 0)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = (long)expectedVersion });
