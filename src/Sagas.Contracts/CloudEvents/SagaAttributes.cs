@@ -29,6 +29,12 @@ public static class SagaAttributes
     /// <summary><c>sagacompensate</c>: on a step command, <c>true</c> when it undoes the step rather than executing it.</summary>
     public static CloudEventAttribute Compensate { get; } = CloudEventAttribute.CreateExtension("sagacompensate", CloudEventAttributeType.Boolean);
 
+    /// <summary>
+    /// <c>sagaplacement</c>: on a step reply, where the command ran when its step can overflow (<c>primary</c> or
+    /// <c>overflow</c>) and why, for the saga's history.
+    /// </summary>
+    public static CloudEventAttribute Placement { get; } = CloudEventAttribute.CreateExtension("sagaplacement", CloudEventAttributeType.String);
+
     /// <summary>Every extension attribute above, for parsers that need the typed definitions.</summary>
-    public static IReadOnlyList<CloudEventAttribute> All { get; } = [CorrelationId, CausationId, TraceParent, TraceState, Step, Attempt, Compensate];
+    public static IReadOnlyList<CloudEventAttribute> All { get; } = [CorrelationId, CausationId, TraceParent, TraceState, Step, Attempt, Compensate, Placement];
 }

@@ -62,6 +62,7 @@ public static class SagasServiceCollectionExtensions
         services.TryAddSingleton<DeadLetterObserver>();
         services.TryAddSingleton<IDeadLetterResolver, DeadLetterResolver>();
         services.TryAddSingleton<Sagas.Gateway.StepGateway>();
+        services.TryAddSingleton<Sagas.Placement.StepPlacements>();
         services.TryAddSingleton<IStepReplyHandler, Sagas.Gateway.BusStepReplyHandler>();
 
         services.AddMassTransit(x =>

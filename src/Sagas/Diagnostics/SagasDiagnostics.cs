@@ -50,6 +50,9 @@ public static class SagasDiagnostics
     /// <summary>Compensations requested (first attempts and retries), tagged with <c>saga</c> and <c>step</c>.</summary>
     public static Counter<long> Compensations { get; } = Meter.CreateCounter<long>("sagas.compensations", description: "Compensation attempts requested");
 
+    /// <summary>Step commands placed by a step's overflow rule, tagged with <c>step</c> and <c>host</c> (<c>primary</c> or <c>overflow</c>).</summary>
+    public static Counter<long> StepPlacements { get; } = Meter.CreateCounter<long>("sagas.step.placements", description: "Step commands run in the process or overflowed to the step's function");
+
     /// <summary>Starts the span of handling one message, as a child of the trace it carries.</summary>
     internal static Activity? StartProcess(string endpoint, string? traceParent, string? traceState, string? eventType, string? eventId, Guid? sagaId)
     {

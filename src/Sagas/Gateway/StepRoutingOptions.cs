@@ -57,4 +57,11 @@ public sealed class StepRoute
 
     /// <summary>Shared secret for the <c>X-Sagas-Signature</c> HMAC header, when the function requires signed requests.</summary>
     public string? SignatureSecret { get; set; }
+
+    /// <summary>
+    /// When set, the step's function is its overflow host, not its only one: a command runs in this process (its
+    /// <c>AddStep</c> handler) while that keeps up and goes to the function while it is behind. Without a handler in this
+    /// process every command goes to the function, as without it. Default: none.
+    /// </summary>
+    public Placement.StepOverflow? Overflow { get; set; }
 }

@@ -50,6 +50,35 @@ internal sealed class StepRoutingOptionsValidator : IValidateOptions<StepRouting
             {
                 failures.Add($"{setting}.{nameof(StepRoute.BreakDuration)} must be at least 500 ms, got {route.BreakDuration}.");
             }
+
+            if (route.Overflow is { } overflow)
+            {
+                var over = $"{setting}.{nameof(StepRoute.Overflow)}";
+                if (overflow.MaxInFlight is null && overflow.LatencyTarget is null)
+                {
+                    failures.Add($"{over} needs MaxInFlight or LatencyTarget: what makes the step overflow.");
+                }
+
+                if (overflow.MaxInFlight < 1)
+                {
+                    failures.Add($"{over}.{nameof(overflow.MaxInFlight)} must be at least 1, got {overflow.MaxInFlight}.");
+                }
+
+                if (overflow.LatencyTarget <= TimeSpan.Zero)
+                {
+                    failures.Add($"{over}.{nameof(overflow.LatencyTarget)} must be positive, got {overflow.LatencyTarget}.");
+                }
+
+                if (overflow.ResumeBelow is <= 0 or > 1)
+                {
+                    failures.Add($"{over}.{nameof(overflow.ResumeBelow)} must be in (0, 1], got {overflow.ResumeBelow}.");
+                }
+
+                if (overflow.LatencyWindow <= TimeSpan.Zero)
+                {
+                    failures.Add($"{over}.{nameof(overflow.LatencyWindow)} must be positive, got {overflow.LatencyWindow}.");
+                }
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Sagas.CloudEvents;
 using Sagas.Gateway;
+using Sagas.Placement;
 
 namespace Sagas.Steps;
 
@@ -18,6 +19,7 @@ namespace Sagas.Steps;
 internal sealed partial class StepConsumer<TCommand, TResult>(
     IServiceProvider services,
     StepGateway gateway,
+    StepPlacements placements,
     CloudEventConverter converter,
     ILogger<StepConsumer<TCommand, TResult>> logger) : IConsumer<TCommand>
     where TCommand : class
@@ -36,7 +38,20 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
         var stepContext = new StepContext(sagaId, attributes.Step, attributes.Attempt, attributes.Compensation, context.CancellationToken);
 
         object reply;
-        if (gateway.TryGetRoute(contract.EventType, out var route) && route.Channel is { } channelName)
+        gateway.TryGetRoute(contract.EventType, out var route);
+        var handler = services.GetService<IStepHandler<TCommand, TResult>>();
+        PlacementDecision? placed = null;
+        if (route?.Overflow is { } overflow && handler is not null)
+        {
+            // Placed as it is taken: in this process while its handler keeps up, else at the route's function.
+            placed = placements.Decide(contract.EventType, attributes.Step, overflow);
+            if (!placed.Value.Overflow)
+            {
+                route = null;
+            }
+        }
+
+        if (route?.Channel is { } channelName)
         {
             var channel = services.GetServices<IStepChannel>().FirstOrDefault(c => c.Name == channelName);
             if (channel is not null)
@@ -53,8 +68,9 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
             // Only encoded (for each HTTP attempt), never handed on: its data is written straight from the command.
             reply = await gateway.InvokeAsync(ToCommandEvent(context, stepContext, serializeData: false), stepContext, route, context.CancellationToken).ConfigureAwait(false);
         }
-        else if (services.GetService<IStepHandler<TCommand, TResult>>() is { } handler)
+        else if (handler is not null)
         {
+            using var execution = placed is null ? default(StepLoad.Execution?) : placements.LoadOf(contract.EventType).Start();
             reply = await RunLocallyAsync(handler, context.Message, stepContext).ConfigureAwait(false);
         }
         else
@@ -62,7 +78,14 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
             reply = StepReplies.Refused(stepContext, $"{contract.EventType} has neither a route (StepRoutingOptions) nor a handler in this process");
         }
 
-        var correlate = Pipe.Execute<PublishContext>(p => p.CorrelationId = sagaId);
+        var correlate = Pipe.Execute<PublishContext>(p =>
+        {
+            p.CorrelationId = sagaId;
+            if (placed is { } decision)
+            {
+                p.Headers.Set(SagaAttributes.Placement.Name, decision.Reason); // for the saga's history
+            }
+        });
         await (reply switch
         {
             // Typed, so MassTransit does not look up a converter for an object per reply.

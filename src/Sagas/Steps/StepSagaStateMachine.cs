@@ -61,8 +61,8 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
 
         // Replies and timers are taken in every state: a late one to a saga that moved on is recorded and changes nothing.
         DuringAny(
-            When(StepCompletedEvent).ThenAsync(c => ApplyAsync(c, Engine.Completed(c.Saga, c.Message, Runtime(c).Converter.JsonOptions, Now(c)))),
-            When(StepFailedEvent).ThenAsync(c => ApplyAsync(c, Engine.Failed(c.Saga, c.Message, Now(c)))),
+            When(StepCompletedEvent).ThenAsync(c => ApplyAsync(c, Engine.Completed(c.Saga, c.Message, Runtime(c).Converter.JsonOptions, Now(c), PlacementOf(c)))),
+            When(StepFailedEvent).ThenAsync(c => ApplyAsync(c, Engine.Failed(c.Saga, c.Message, Now(c), PlacementOf(c)))),
             When(StepTimerEvent).ThenAsync(c => ApplyAsync(c, Engine.TimerElapsed(c.Saga, c.Message, Now(c)))),
             When(ResumeEvent).ThenAsync(c => ApplyAsync(c, Engine.Resume(c.Saga, c.Message, Now(c)))),
             When(CompensateEvent).ThenAsync(c => ApplyAsync(c, Engine.Compensate(c.Saga, c.Message, Now(c)))),
@@ -200,6 +200,9 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
             await context.TransitionToState(GetState(target)).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Where the replying executor ran the attempt, when it placed it (<c>sagaplacement</c>).</summary>
+    private static string? PlacementOf(ConsumeContext context) => context.Headers.Get<string>(SagaAttributes.Placement.Name);
 
     private static DateTimeOffset Now(BehaviorContext<TState> context) => Runtime(context).TimeProvider.GetUtcNow();
 

@@ -96,6 +96,34 @@ public sealed class AddSagasTests
     }
 
     [Fact]
+    public void A_wrong_overflow_is_named_with_each_wrong_setting()
+    {
+        var services = new ServiceCollection();
+        services.AddSagas(sagas => sagas.AddOnboarding().RouteSteps(r =>
+        {
+            r.Routes["com.example.reserve.v1"] = new Sagas.Gateway.StepRoute { Http = new Uri("http://fn/steps"), Overflow = new Sagas.Placement.StepOverflow() };
+            r.Routes["com.example.charge.v1"] = new Sagas.Gateway.StepRoute
+            {
+                Http = new Uri("http://fn/steps"),
+                Overflow = new Sagas.Placement.StepOverflow { MaxInFlight = 0, LatencyTarget = TimeSpan.Zero, ResumeBelow = 1.5, LatencyWindow = TimeSpan.Zero },
+            };
+        }));
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<Sagas.Gateway.StepRoutingOptions>>().Value);
+
+        Assert.Equal(
+            [
+                "StepRoutingOptions.Routes[\"com.example.reserve.v1\"].Overflow needs MaxInFlight or LatencyTarget: what makes the step overflow.",
+                "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.MaxInFlight must be at least 1, got 0.",
+                "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.LatencyTarget must be positive, got 00:00:00.",
+                "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.ResumeBelow must be in (0, 1], got 1.5.",
+                "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.LatencyWindow must be positive, got 00:00:00.",
+            ],
+            error.Failures);
+    }
+
+    [Fact]
     public void Registering_a_contract_without_the_attribute_names_the_fix()
     {
         var services = new ServiceCollection();

@@ -38,8 +38,8 @@ internal sealed class StepEngine<TState>(IReadOnlyList<StepDefinition<TState>> p
         return run.Done();
     }
 
-    /// <summary>A step or its compensation replied with success.</summary>
-    public StepTransition Completed(TState state, StepCompleted reply, JsonSerializerOptions json, DateTimeOffset now)
+    /// <summary>A step or its compensation replied with success; <paramref name="placement"/> says where it ran, when its step can overflow.</summary>
+    public StepTransition Completed(TState state, StepCompleted reply, JsonSerializerOptions json, DateTimeOffset now, string? placement = null)
     {
         var run = new Run(this, state, now);
         if (!run.TryGetCurrent(reply.Step, reply.Attempt, reply.Compensation, out var step, out var progress))
@@ -48,6 +48,7 @@ internal sealed class StepEngine<TState>(IReadOnlyList<StepDefinition<TState>> p
             return run.Done();
         }
 
+        run.RecordPlacement(step.Name, reply.Attempt, placement);
         run.CancelTimer(progress);
         if (reply.Compensation)
         {
@@ -71,8 +72,8 @@ internal sealed class StepEngine<TState>(IReadOnlyList<StepDefinition<TState>> p
         return run.Done();
     }
 
-    /// <summary>A step or its compensation replied with a failure.</summary>
-    public StepTransition Failed(TState state, StepFailed reply, DateTimeOffset now)
+    /// <summary>A step or its compensation replied with a failure; <paramref name="placement"/> says where it ran, when its step can overflow.</summary>
+    public StepTransition Failed(TState state, StepFailed reply, DateTimeOffset now, string? placement = null)
     {
         var run = new Run(this, state, now);
         if (!run.TryGetCurrent(reply.Step, reply.Attempt, reply.Compensation, out var step, out var progress))
@@ -81,6 +82,7 @@ internal sealed class StepEngine<TState>(IReadOnlyList<StepDefinition<TState>> p
             return run.Done();
         }
 
+        run.RecordPlacement(step.Name, reply.Attempt, placement);
         run.CancelTimer(progress);
         progress.LastError = reply.Reason;
         var kind = (reply.Compensation, reply.Unavailable) switch
@@ -258,6 +260,15 @@ internal sealed class StepEngine<TState>(IReadOnlyList<StepDefinition<TState>> p
 
         public void Record(string step, StepHistoryKind kind, int attempt, string? reason = null)
             => state.History.Add(new StepHistoryEntry(now, step, kind, attempt, reason));
+
+        /// <summary>Where an attempt ran, before its outcome, when its executor placed it (a step that can overflow).</summary>
+        public void RecordPlacement(string step, int attempt, string? placement)
+        {
+            if (placement is not null)
+            {
+                Record(step, StepHistoryKind.Placed, attempt, placement);
+            }
+        }
 
         public bool TryGetCurrent(string name, int attempt, bool compensation, out StepDefinition<TState> step, out StepProgress progress)
         {

@@ -71,4 +71,10 @@ public enum StepHistoryKind
 
     /// <summary>An order to retry a step now reached a step that was not waiting for a retry.</summary>
     RetryNowIgnored,
+
+    /// <summary>
+    /// Where an attempt of a step that can overflow ran, recorded with its reply: the reason says the host (<c>primary</c>, this
+    /// process's handler, or <c>overflow</c>, the route's function) and what decided it.
+    /// </summary>
+    Placed,
 }

@@ -1,0 +1,54 @@
+using System.Globalization;
+
+namespace Sagas.Placement;
+
+/// <summary>
+/// The placement rule of one step, without I/O: given its <see cref="StepOverflow"/> settings and the load of its handler
+/// in this process, whether the next command runs here or overflows, with hysteresis (it remembers whether the step is
+/// overflowing). Tested as a table (<c>tests/Sagas.Tests/Placement/StepPlacementTests.cs</c>).
+/// </summary>
+internal sealed class StepPlacement
+{
+    private readonly Lock _gate = new();
+    private bool _overflowing;
+
+    public PlacementDecision Decide(StepOverflow options, int inFlight, TimeSpan? latency)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        lock (_gate)
+        {
+            if (!_overflowing)
+            {
+                if (options.MaxInFlight is { } max && inFlight >= max)
+                {
+                    _overflowing = true;
+                    return new(true, Text($"overflow: {inFlight} in flight, at most {max}"));
+                }
+
+                if (options.LatencyTarget is { } target && latency > target)
+                {
+                    _overflowing = true;
+                    return new(true, Text($"overflow: latency {Ms(latency.Value)} above {Ms(target)}"));
+                }
+
+                return new(false, Text($"primary: {inFlight} in flight"));
+            }
+
+            var inFlightBelow = options.MaxInFlight is not { } limit || inFlight <= limit * options.ResumeBelow;
+            var latencyBelow = options.LatencyTarget is not { } goal || latency is null || latency <= goal * options.ResumeBelow;
+            if (inFlightBelow && latencyBelow)
+            {
+                _overflowing = false;
+                return new(false, Text($"primary again: {inFlight} in flight{(latency is { } l ? $", latency {Ms(l)}" : string.Empty)}"));
+            }
+
+            return new(true, !inFlightBelow
+                ? Text($"overflow: {inFlight} in flight, back at {options.MaxInFlight!.Value * options.ResumeBelow:0.#}")
+                : Text($"overflow: latency {Ms(latency!.Value)}, back under {Ms(options.LatencyTarget!.Value * options.ResumeBelow)}"));
+        }
+    }
+
+    private static string Ms(TimeSpan value) => string.Create(CultureInfo.InvariantCulture, $"{value.TotalMilliseconds:0} ms");
+
+    private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

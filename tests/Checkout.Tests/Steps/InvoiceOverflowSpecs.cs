@@ -1,0 +1,99 @@
+using Checkout.Contracts;
+using Checkout.Saga;
+using Checkout.Simulation;
+using Checkout.Steps;
+using Checkout.Steps.Effects;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sagas.Placement;
+using Sagas.Steps;
+using Sagas.Testing;
+
+namespace Checkout.Tests.Steps;
+
+// GenerateInvoice runs on the worker while it keeps up and overflows to the function host while it is behind: here the
+// worker's handler is held, so its one execution in flight is the threshold, and the next order's invoice goes to the
+// function host; once the held one ends, invoices come back to the worker.
+public sealed class When_the_workers_invoices_are_behind : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    [Fact]
+    public async Task The_next_invoice_overflows_to_the_function_host_and_each_order_gets_one_invoice_recorded_where_it_ran()
+    {
+        var effects = new EffectLog();
+        await using var functions = await LoopbackStepFunctions.StartAsync(effects, configure: o =>
+        {
+            o.OutputDirectory = Path.Combine(_folder.Path, "invoices");
+            o.PickupDirectory = Path.Combine(_folder.Path, "mail");
+        });
+        var held = new HeldInvoices(effects);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(effects);
+        builder.Services.AddSingleton<IStepHandler<GenerateInvoice, InvoiceGenerated>>(held); // before AddCheckout's: the worker's handler
+        SagaTestHost.AddWatcher<CheckoutState>(builder.Services);
+        builder.Services.AddSagas(sagas => sagas
+            .AddCheckout()
+            .RouteCheckoutStepsTo(functions.Endpoint)
+            .RouteSteps(routing => routing.Routes[CheckoutStepRoutes.EventTypeOf(typeof(GenerateInvoice))].Overflow = new StepOverflow { MaxInFlight = 1 }));
+        using var host = builder.Build();
+        await host.StartAsync();
+        var bus = host.Services.GetRequiredService<IBus>();
+        var sagas = host.Services.GetRequiredService<SagaWatcher<CheckoutState>>();
+        var (first, second, third) = (Order(), Order(), Order());
+
+        await bus.Publish(first);
+        await held.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the worker runs the first invoice, and holds it
+        await bus.Publish(second);
+        var overflowed = await sagas.WaitAsync(second.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+        held.Release.TrySetResult();
+        var primary = await sagas.WaitAsync(first.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+        await bus.Publish(third);
+        var back = await sagas.WaitAsync(third.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+        await host.StopAsync();
+
+        Assert.Equal("overflow: 1 in flight, at most 1", Placement(overflowed));
+        Assert.Equal("primary: 0 in flight", Placement(primary));
+        Assert.StartsWith("primary again: 0 in flight", Placement(back), StringComparison.Ordinal); // and the latency of the held one
+        Assert.Equal(2, held.Runs); // the first and third orders' invoices, on the worker
+        Assert.Single(Directory.GetFiles(Path.Combine(_folder.Path, "invoices"), "*.pdf")); // the second's, on the function host
+        foreach (var order in new[] { first, second, third })
+        {
+            Assert.Single(effects.For(order.OrderId), e => e == StepEffectNames.InvoiceGenerated);
+        }
+    }
+
+    public void Dispose() => _folder.Dispose();
+
+    private static string? Placement(CheckoutState state)
+        => Assert.Single(state.History, h => h.Step == "GenerateInvoice" && h.Kind == StepHistoryKind.Placed).Reason;
+
+    private static OrderSubmitted Order()
+        => OrderScenarios.CreateMix(1)[0] with { OrderId = Guid.NewGuid() };
+
+    /// <summary>The worker's invoice handler: the first execution waits for the test's release.</summary>
+    private sealed class HeldInvoices(EffectLog effects) : IStepHandler<GenerateInvoice, InvoiceGenerated>
+    {
+        private int _runs;
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Runs => Volatile.Read(ref _runs);
+
+        public async ValueTask<StepOutcome<InvoiceGenerated>> HandleAsync(GenerateInvoice command, StepContext context)
+        {
+            if (Interlocked.Increment(ref _runs) == 1)
+            {
+                Entered.TrySetResult();
+                await Release.Task;
+            }
+
+            return await new GenerateInvoiceHandler(effects).HandleAsync(command, context);
+        }
+    }
+}
