@@ -19,6 +19,7 @@ public sealed partial class SagasBuilder
     private readonly List<Action<IBusRegistrationConfigurator>> _registrations = [];
     private readonly List<Action<IBusRegistrationContext, IBusFactoryConfigurator>> _busConfigurations = [];
     private readonly List<Type> _sagaStateTypes = [];
+    private readonly List<Type> _sagaMachineTypes = [];
 
     internal SagasBuilder(IServiceCollection services)
     {
@@ -52,6 +53,9 @@ public sealed partial class SagasBuilder
         });
 
     internal IReadOnlyList<Action<IBusRegistrationConfigurator>> Registrations => _registrations;
+
+    /// <summary>The state machines of the sagas added (each registered in the services by MassTransit).</summary>
+    internal IReadOnlyList<Type> SagaMachineTypes => _sagaMachineTypes;
 
     internal IReadOnlyList<Action<IBusRegistrationContext, IBusFactoryConfigurator>> BusConfigurations => _busConfigurations;
 
@@ -101,6 +105,7 @@ public sealed partial class SagasBuilder
         where TState : StepSagaState, new()
     {
         _sagaStateTypes.Add(typeof(TState));
+        _sagaMachineTypes.Add(typeof(TMachine));
         Services.AddHostedService<StepTimerSweeper<TState>>();
         _registrations.Add(x => x.AddSagaStateMachine<TMachine, TState>().Repository(r =>
         {

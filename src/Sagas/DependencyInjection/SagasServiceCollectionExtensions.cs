@@ -37,6 +37,7 @@ public static class SagasServiceCollectionExtensions
         services.AddSingleton(builder);
         builder.AddValidatedOptions<SagasOptions, SagasOptionsValidator>();
         builder.AddValidatedOptions<Sagas.Gateway.StepRoutingOptions, Sagas.Gateway.StepRoutingOptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Sagas.Gateway.StepRoutingOptions>, Sagas.Placement.StepLimitsValidator>());
 
         configure(builder);
 

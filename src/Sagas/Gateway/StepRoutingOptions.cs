@@ -59,6 +59,22 @@ public sealed class StepRoute
     public string? SignatureSecret { get; set; }
 
     /// <summary>
+    /// The longest the function's host lets one call run (AWS Lambda: 15 minutes; Azure Functions: the plan's
+    /// <c>functionTimeout</c>). A step that declares a longer <see cref="Steps.StepOptions.MaxDuration"/> is refused at start.
+    /// Default: not declared.
+    /// </summary>
+    public TimeSpan? MaxDuration { get; set; }
+
+    /// <summary>
+    /// The largest command the function's host takes, in bytes (AWS Lambda invoked synchronously: 6 MB; through SQS:
+    /// 256 KB; Azure Storage Queues: 64 KB). A step that declares larger commands
+    /// (<see cref="Steps.StepOptions.MaxPayloadBytes"/>) is refused at start; at dispatch a command over it stays in this
+    /// process when its step can overflow, and is refused (a permanent failure naming the limit) when the function is its
+    /// only host. Default: not declared.
+    /// </summary>
+    public int? MaxPayloadBytes { get; set; }
+
+    /// <summary>
     /// When set, the step's function is its overflow host, not its only one: a command runs in this process (its
     /// <c>AddStep</c> handler) while that keeps up and goes to the function while it is behind. Without a handler in this
     /// process every command goes to the function, as without it. Default: none.

@@ -51,6 +51,16 @@ internal sealed class StepRoutingOptionsValidator : IValidateOptions<StepRouting
                 failures.Add($"{setting}.{nameof(StepRoute.BreakDuration)} must be at least 500 ms, got {route.BreakDuration}.");
             }
 
+            if (route.MaxDuration <= TimeSpan.Zero)
+            {
+                failures.Add($"{setting}.{nameof(StepRoute.MaxDuration)} must be positive, got {route.MaxDuration}.");
+            }
+
+            if (route.MaxPayloadBytes < 1)
+            {
+                failures.Add($"{setting}.{nameof(StepRoute.MaxPayloadBytes)} must be positive, got {route.MaxPayloadBytes}.");
+            }
+
             if (route.Overflow is { } overflow)
             {
                 var over = $"{setting}.{nameof(StepRoute.Overflow)}";

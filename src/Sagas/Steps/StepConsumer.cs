@@ -37,21 +37,16 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
         var sagaId = attributes.SagaId;
         var stepContext = new StepContext(sagaId, attributes.Step, attributes.Attempt, attributes.Compensation, context.CancellationToken);
 
-        object reply;
-        gateway.TryGetRoute(contract.EventType, out var route);
         var handler = services.GetService<IStepHandler<TCommand, TResult>>();
-        PlacementDecision? placed = null;
-        if (route?.Overflow is { } overflow && handler is not null)
+        var size = BodySize(context);
+        var (route, placed) = Place(contract.EventType, attributes.Step, handler is not null, size);
+        object reply;
+        if (placed is null && route is { Http: not null } && !StepLimits.Fits(route, size))
         {
-            // Placed as it is taken: in this process while its handler keeps up, else at the route's function.
-            placed = placements.Decide(contract.EventType, attributes.Step, overflow);
-            if (!placed.Value.Overflow)
-            {
-                route = null;
-            }
+            // Never smaller next time: a permanent failure, named, instead of a call the host refuses.
+            reply = StepReplies.Refused(stepContext, string.Create(CultureInfo.InvariantCulture, $"the command's {size} bytes are over {contract.EventType}'s route's MaxPayloadBytes {route.MaxPayloadBytes}"));
         }
-
-        if (route?.Channel is { } channelName)
+        else if (route?.Channel is { } channelName)
         {
             var channel = services.GetServices<IStepChannel>().FirstOrDefault(c => c.Name == channelName);
             if (channel is not null)
@@ -95,6 +90,26 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
         }).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Where a command runs: at its route's function, or in this process (no route; or a route with
+    /// <see cref="StepRoute.Overflow"/> while the handler here keeps up, or whose function cannot take the command).
+    /// </summary>
+    private (StepRoute? Route, PlacementDecision? Placed) Place(string eventType, string step, bool hasHandler, long size)
+    {
+        if (!gateway.TryGetRoute(eventType, out var route) || route.Overflow is not { } overflow || !hasHandler)
+        {
+            return (route, null);
+        }
+
+        var placed = placements.Decide(eventType, step, overflow);
+        if (placed.Overflow && !StepLimits.Fits(route, size))
+        {
+            placed = new PlacementDecision(false, string.Create(CultureInfo.InvariantCulture, $"primary: the command's {size} bytes are over the overflow host's {route.MaxPayloadBytes}"));
+        }
+
+        return (placed.Overflow ? route : null, placed);
+    }
+
     private async Task<object> RunLocallyAsync(IStepHandler<TCommand, TResult> handler, TCommand command, StepContext stepContext)
     {
         try
@@ -125,6 +140,8 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
             TraceState = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.TraceStateString : context.Headers.Get<string>(SagaAttributes.TraceState.Name),
             Extensions = new StepCommandAttributes(step.SagaId, step.Step, step.Attempt, step.IsCompensation).ToExtensions(),
         }, serializeData);
+
+    private static long BodySize(ConsumeContext context) => context.ReceiveContext.Body.Length ?? context.ReceiveContext.Body.GetBytes().Length;
 
     /// <summary>A step attribute as the serializer put it in the headers: <c>subject</c> as <c>ce-subject</c>, extensions by name.</summary>
     private static object? Attribute(Headers headers, string name)

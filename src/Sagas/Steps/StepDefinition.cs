@@ -34,6 +34,20 @@ public sealed class StepOptions
     /// Faulted instead once the budget is spent.
     /// </summary>
     public StepRetryOptions CompensationRetry { get; set; } = new() { MaxAttempts = int.MaxValue };
+
+    /// <summary>
+    /// The longest one attempt of the step's handler (or its compensation's) is expected to run. A route whose host cannot
+    /// run it that long (<see cref="Gateway.StepRoute.MaxDuration"/>), or a <see cref="Deadline"/> shorter than it, is
+    /// refused when the application starts, naming the step and the limit. Default: not declared.
+    /// </summary>
+    public TimeSpan? MaxDuration { get; set; }
+
+    /// <summary>
+    /// The largest the step's commands are expected to be, serialized, in bytes. A route whose host cannot take that much
+    /// (<see cref="Gateway.StepRoute.MaxPayloadBytes"/>) is refused when the application starts, naming the step and the
+    /// limit. Default: not declared.
+    /// </summary>
+    public int? MaxPayloadBytes { get; set; }
 }
 
 /// <summary>One step of a saga's plan.</summary>

@@ -36,7 +36,7 @@ namespace Sagas.Steps;
 /// MassTransit's own transitions.</para>
 /// </remarks>
 /// <typeparam name="TState">The saga state.</typeparam>
-public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TState>
+public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TState>, IStepPlanned
     where TState : StepSagaState, new()
 {
     private IReadOnlyList<StepDefinition<TState>> _plan = [];
@@ -115,6 +115,9 @@ public abstract class StepSagaStateMachine<TState> : MassTransitStateMachine<TSt
 
     /// <summary>The step plan.</summary>
     public IReadOnlyList<StepDefinition<TState>> Plan => _plan;
+
+    IEnumerable<(string Name, StepOptions Options, Type Command, Type? Compensation)> IStepPlanned.Steps
+        => _plan.Select(s => (s.Name, s.Options, s.CommandType, s.CompensationType));
 
     private StepEngine<TState> Engine => _engine ?? throw new InvalidOperationException($"{GetType().Name} declares no steps: call Steps(...) in its constructor.");
 

@@ -66,6 +66,45 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_command_the_function_host_cannot_take_stays_on_the_worker_however_behind_it_is()
+    {
+        var effects = new EffectLog();
+        await using var functions = await LoopbackStepFunctions.StartAsync(effects, configure: o => o.OutputDirectory = Path.Combine(_folder.Path, "invoices"));
+        var held = new HeldInvoices(effects);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(effects);
+        builder.Services.AddSingleton<IStepHandler<GenerateInvoice, InvoiceGenerated>>(held);
+        SagaTestHost.AddWatcher<CheckoutState>(builder.Services);
+        builder.Services.AddSagas(sagas => sagas
+            .AddCheckout()
+            .RouteCheckoutStepsTo(functions.Endpoint)
+            .RouteSteps(routing =>
+            {
+                var invoices = routing.Routes[CheckoutStepRoutes.EventTypeOf(typeof(GenerateInvoice))];
+                invoices.Overflow = new StepOverflow { MaxInFlight = 1 };
+                invoices.MaxPayloadBytes = 64; // no invoice command is that small
+            }));
+        using var host = builder.Build();
+        await host.StartAsync();
+        var bus = host.Services.GetRequiredService<IBus>();
+        var sagas = host.Services.GetRequiredService<SagaWatcher<CheckoutState>>();
+        var (first, second) = (Order(), Order());
+
+        await bus.Publish(first);
+        await held.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await bus.Publish(second);
+        var kept = await sagas.WaitAsync(second.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+        held.Release.TrySetResult();
+        await sagas.WaitAsync(first.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+        await host.StopAsync();
+
+        Assert.Matches("^primary: the command's [0-9]+ bytes are over the overflow host's 64$", Placement(kept));
+        Assert.Equal(2, held.Runs);
+        Assert.False(Directory.Exists(Path.Combine(_folder.Path, "invoices")) && Directory.GetFiles(Path.Combine(_folder.Path, "invoices")).Length > 0);
+    }
+
     public void Dispose() => _folder.Dispose();
 
     private static string? Placement(CheckoutState state)

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Options;
+using Sagas.Contracts;
+using Sagas.Gateway;
+using Sagas.Steps;
+
+namespace Sagas.Placement;
+
+/// <summary>
+/// Refuses, when the application starts, routes whose hosts cannot hold the steps routed to them
+/// (<see cref="StepLimits"/>), naming each saga, step and limit.
+/// </summary>
+internal sealed class StepLimitsValidator(SagasBuilder sagas, ContractRegistry contracts, IServiceProvider services) : IValidateOptions<StepRoutingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StepRoutingOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var machineType in sagas.SagaMachineTypes)
+        {
+            if (services.GetService(machineType) is not IStepPlanned planned)
+            {
+                continue;
+            }
+
+            var steps = planned.Steps.Select(s => new PlannedStep(
+                s.Name,
+                s.Options,
+                [.. new[] { s.Command, s.Compensation }.OfType<Type>().Select(t => contracts.TryGet(t, out var contract) ? contract.EventType : null).OfType<string>()]));
+            failures.AddRange(StepLimits.Problems(machineType.Name, steps, options));
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
