@@ -30,17 +30,7 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
             o.PickupDirectory = Path.Combine(_folder.Path, "mail");
         });
         var held = new HeldInvoices(effects);
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(effects);
-        builder.Services.AddSingleton<IStepHandler<GenerateInvoice, InvoiceGenerated>>(held); // before AddCheckout's: the worker's handler
-        SagaTestHost.AddWatcher<CheckoutState>(builder.Services);
-        builder.Services.AddSagas(sagas => sagas
-            .AddCheckout()
-            .RouteCheckoutStepsTo(functions.Endpoint)
-            .RouteSteps(routing => routing.Routes[CheckoutStepRoutes.EventTypeOf(typeof(GenerateInvoice))].Overflow = new StepOverflow { MaxInFlight = 1 }));
-        using var host = builder.Build();
-        await host.StartAsync();
+        using var host = await StartWorkerAsync(effects, held, functions.Endpoint, invoices => invoices.Overflow = new StepOverflow { MaxInFlight = 1 });
         var bus = host.Services.GetRequiredService<IBus>();
         var sagas = host.Services.GetRequiredService<SagaWatcher<CheckoutState>>();
         var (first, second, third) = (Order(), Order(), Order());
@@ -72,22 +62,11 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
         var effects = new EffectLog();
         await using var functions = await LoopbackStepFunctions.StartAsync(effects, configure: o => o.OutputDirectory = Path.Combine(_folder.Path, "invoices"));
         var held = new HeldInvoices(effects);
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(effects);
-        builder.Services.AddSingleton<IStepHandler<GenerateInvoice, InvoiceGenerated>>(held);
-        SagaTestHost.AddWatcher<CheckoutState>(builder.Services);
-        builder.Services.AddSagas(sagas => sagas
-            .AddCheckout()
-            .RouteCheckoutStepsTo(functions.Endpoint)
-            .RouteSteps(routing =>
-            {
-                var invoices = routing.Routes[CheckoutStepRoutes.EventTypeOf(typeof(GenerateInvoice))];
-                invoices.Overflow = new StepOverflow { MaxInFlight = 1 };
-                invoices.MaxPayloadBytes = 64; // no invoice command is that small
-            }));
-        using var host = builder.Build();
-        await host.StartAsync();
+        using var host = await StartWorkerAsync(effects, held, functions.Endpoint, invoices =>
+        {
+            invoices.Overflow = new StepOverflow { MaxInFlight = 1 };
+            invoices.MaxPayloadBytes = 64; // no invoice command is that small
+        });
         var bus = host.Services.GetRequiredService<IBus>();
         var sagas = host.Services.GetRequiredService<SagaWatcher<CheckoutState>>();
         var (first, second) = (Order(), Order());
@@ -106,6 +85,23 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
     }
 
     public void Dispose() => _folder.Dispose();
+
+    /// <summary>The checkout in this process, with <paramref name="held"/> as its invoice handler and its function steps routed to <paramref name="functions"/>.</summary>
+    private static async Task<IHost> StartWorkerAsync(EffectLog effects, HeldInvoices held, Uri functions, Action<Sagas.Gateway.StepRoute> invoices)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(effects);
+        builder.Services.AddSingleton<IStepHandler<GenerateInvoice, InvoiceGenerated>>(held); // before AddCheckout's: the worker's handler
+        SagaTestHost.AddWatcher<CheckoutState>(builder.Services);
+        builder.Services.AddSagas(sagas => sagas
+            .AddCheckout()
+            .RouteCheckoutStepsTo(functions)
+            .RouteSteps(routing => invoices(routing.Routes[CheckoutStepRoutes.EventTypeOf(typeof(GenerateInvoice))])));
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
 
     private static string? Placement(CheckoutState state)
         => Assert.Single(state.History, h => h.Step == "GenerateInvoice" && h.Kind == StepHistoryKind.Placed).Reason;
