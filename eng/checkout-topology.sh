@@ -61,7 +61,8 @@ run() { # name port project
 echo "== start the function host, the worker and the API"
 Checkout__OutputDirectory="$state/invoices" Checkout__PickupDirectory="$state/mail" \
   run functions "$functions_port" Checkout.FunctionHost
-Checkout__FunctionsUrl="http://127.0.0.1:$functions_port" \
+# The worker writes invoices to the same folder while it keeps up; they overflow to the function host while it is behind.
+Checkout__FunctionsUrl="http://127.0.0.1:$functions_port" Checkout__OutputDirectory="$state/invoices" \
   run worker "$worker_port" Checkout.Worker
 # The saga inspector's sign-in keys, new for each run (printed below).
 export Inspector__ReaderKey="$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')"

@@ -42,7 +42,11 @@ internal sealed class Fleet : IAsyncDisposable
             ["Checkout__PickupDirectory"] = Path.Combine(output, "mail"),
         }, logs);
         var workers = Enumerable.Range(1, options.Replicas)
-            .Select(i => new ServiceProcess($"worker-{i}", "Checkout.Worker", new Dictionary<string, string>(common) { ["Checkout__FunctionsUrl"] = functions.Address.ToString() }, logs))
+            .Select(i => new ServiceProcess($"worker-{i}", "Checkout.Worker", new Dictionary<string, string>(common)
+            {
+                ["Checkout__FunctionsUrl"] = functions.Address.ToString(),
+                ["Checkout__OutputDirectory"] = Path.Combine(output, "invoices"), // invoices written here while the worker keeps up
+            }, logs))
             .ToList();
         var api = new ServiceProcess("api", "Checkout.Api", common, logs);
         var fleet = new Fleet(functions, workers, api)

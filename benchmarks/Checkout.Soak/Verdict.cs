@@ -51,6 +51,11 @@ internal sealed class Verdict
         var invoices = Files(fleet.Invoices, "*.pdf");
         var expectedInvoices = pastPivot.Select(r => Path.GetFileName(GenerateInvoiceHandler.PathOf(fleet.Invoices, r.Order.OrderId))).ToHashSet();
         checks.Add(Check.Of("one invoice per order past the pivot", invoices.SetEquals(expectedInvoices), $"{invoices.Count} PDFs for {expectedInvoices.Count} orders; missing {expectedInvoices.Except(invoices).Count()}, unexpected {invoices.Except(expectedInvoices).Count()}"));
+        // The worker writes invoices while it keeps up; the rest overflow to the function host. Each says where it ran.
+        var placements = pastPivot.Select(r => (Run: r, Placed: Placements(r.Saga!.Value, "GenerateInvoice"))).ToList();
+        var unplaced = placements.Where(p => p.Placed.Count == 0).Select(p => p.Run).ToList();
+        var placed = placements.SelectMany(p => p.Placed).GroupBy(p => p.StartsWith("overflow", StringComparison.Ordinal) ? "function host" : "worker").ToDictionary(g => g.Key, g => g.Count());
+        checks.Add(Check.Of("each invoice's placement recorded", unplaced.Count == 0, $"{unplaced.Count} orders past the pivot without one{Sample(unplaced)}; invoice attempts placed on the worker {placed.GetValueOrDefault("worker")}, on the function host {placed.GetValueOrDefault("function host")}"));
         var emails = Files(fleet.Mail, "*.eml");
         var expectedEmails = pastPivot.Select(r => Path.GetFileName(SendConfirmationHandler.PathOf(fleet.Mail, StepContext.CreateIdempotencyKey(r.Order.OrderId, "SendConfirmation", isCompensation: false)))).ToHashSet();
         checks.Add(Check.Of("one email per order past the pivot", emails.SetEquals(expectedEmails), $"{emails.Count} emails for {expectedEmails.Count} orders; missing {expectedEmails.Except(emails).Count()}, unexpected {emails.Except(expectedEmails).Count()}"));
@@ -88,6 +93,11 @@ internal sealed class Verdict
             .GroupBy(e => e)
             .Where(g => g.Count() > 1)
             .Select(g => $"{g.Key.Step} {g.Key.What} x{g.Count()}")];
+
+    private static List<string> Placements(JsonElement saga, string step)
+        => [.. saga.GetProperty("history").EnumerateArray()
+            .Where(e => e.GetProperty("step").GetString() == step && e.GetProperty("kind").GetString() == "placed")
+            .Select(e => e.GetProperty("reason").GetString() ?? string.Empty)];
 
     private static string LastEntry(OrderRun run)
         => run.Saga?.GetProperty("history").EnumerateArray().LastOrDefault() is { ValueKind: JsonValueKind.Object } last

@@ -2,16 +2,22 @@ using Checkout;
 using Checkout.Saga;
 using Checkout.ServiceDefaults;
 using Checkout.Steps;
+using Checkout.Contracts;
 using Sagas;
+using Sagas.Placement;
 using Sagas.Steps;
 
 // The checkout worker, one of the services of the multi-process checkout (eng/checkout-topology.sh): the saga
 // (queue checkout-state) and the ReserveInventory, ReleaseInventory, ChargePayment, RefundPayment and ConfirmOrder steps
-// (a queue each, named after the command: reserve-inventory, ...). GenerateInvoice, SendConfirmation and UpdateCrm run
-// on the function host (Checkout.FunctionHost) at Checkout:FunctionsUrl. State, inbox and outbox in PostgreSQL.
+// (a queue each, named after the command: reserve-inventory, ...). SendConfirmation and UpdateCrm run on the function
+// host (Checkout.FunctionHost) at Checkout:FunctionsUrl. GenerateInvoice does too, unless Checkout:OutputDirectory is
+// set (the folder the function host writes invoices to): then the worker writes the invoices while it keeps up and they
+// overflow to the function host while Checkout:InvoicesInFlight (default 4) are being written here.
+// State, inbox and outbox in PostgreSQL.
 //   GET /health/live, /health/ready (PostgreSQL, RabbitMQ, outbox lag)
 // Settings: ConnectionStrings:Postgres, ConnectionStrings:RabbitMq (amqp://...), Checkout:FunctionsUrl,
-// Health:OutboxLagThreshold (default 00:00:30), OTEL_EXPORTER_OTLP_ENDPOINT (optional).
+// Checkout:OutputDirectory and Checkout:InvoicesInFlight (optional), Health:OutboxLagThreshold (default 00:00:30),
+// OTEL_EXPORTER_OTLP_ENDPOINT (optional).
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("checkout-worker");
 var functions = builder.Configuration.GetValue<Uri?>("Checkout:FunctionsUrl")
@@ -27,12 +33,28 @@ builder.Services.AddSingleton(new CheckoutSettings
     Deadline = TimeSpan.FromSeconds(30),
     Retry = new StepRetryOptions { MaxAttempts = 6, InitialDelay = TimeSpan.FromMilliseconds(500), MaxDelay = TimeSpan.FromSeconds(20) },
 });
+var invoicesHere = !string.IsNullOrWhiteSpace(builder.Configuration["Checkout:OutputDirectory"]);
+if (invoicesHere)
+{
+    builder.Services.AddCheckoutInvoices(builder.Configuration); // the PDF handler, before AddCheckout's simulated one
+}
+
 builder.Services.AddSagas(sagas => sagas
     .AddCheckout()
     .RouteCheckoutStepsTo(new Uri(functions, LoopbackStepFunctions.StepsPath), route =>
     {
         route.AttemptTimeout = TimeSpan.FromSeconds(10); // an invoice PDF on a busy host takes a while
         route.BreakDuration = TimeSpan.FromSeconds(5);
+    })
+    .RouteSteps(routing =>
+    {
+        if (invoicesHere)
+        {
+            routing.Routes[CheckoutStepRoutes.EventTypeOf(typeof(GenerateInvoice))].Overflow = new StepOverflow
+            {
+                MaxInFlight = builder.Configuration.GetValue("Checkout:InvoicesInFlight", 4),
+            };
+        }
     })
     .Configure(o => o.Source = new Uri("/checkout/worker", UriKind.Relative))
     .UsePostgresAndRabbitMq(builder));
