@@ -19,6 +19,8 @@ using Sagas.Steps;
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --postgres CONNECTION [--orders N] [--in-flight N] [--warm-up-seconds N] [--group-window MS] [--revision-cache N] [--json]
 // Latency a step adds when it runs as an HTTP function instead of a container consumer:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --functions [--orders N] [--json]
+// A burst of invoices drained by the container only, the function only, and with overflow (one process, see InvoiceBurst.cs):
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --burst [--invoices N] [--overflow-at N] [--queue-wait-ms N] [--json]
 // Cold start of the HTTP function host (samples/Checkout.FunctionHost, built in Release): process start to first handled event:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --cold-start [--runs N] [--host PATH/Checkout.FunctionHost.dll] [--json]
 // The inspector's pages on a large catalog in PostgreSQL (see benchmarks/run-catalog.sh):
@@ -28,6 +30,12 @@ using Sagas.Steps;
 var orders = Arg("--orders", 5000);
 var inFlight = Arg("--in-flight", 64);
 var json = args.Contains("--json");
+if (args.Contains("--burst"))
+{
+    await InvoiceBurst.RunAsync(Arg("--invoices", 2000), Arg("--overflow-at", 4), TimeSpan.FromMilliseconds(Arg("--queue-wait-ms", 250)), json);
+    return 0;
+}
+
 if (args.Contains("--functions"))
 {
     await FunctionLatency.RunAsync(Arg("--orders", 1000), json);

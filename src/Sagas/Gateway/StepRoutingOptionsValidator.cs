@@ -64,9 +64,14 @@ internal sealed class StepRoutingOptionsValidator : IValidateOptions<StepRouting
             if (route.Overflow is { } overflow)
             {
                 var over = $"{setting}.{nameof(StepRoute.Overflow)}";
-                if (overflow.MaxInFlight is null && overflow.LatencyTarget is null)
+                if (overflow.MaxInFlight is null && overflow.LatencyTarget is null && overflow.QueueWaitTarget is null)
                 {
-                    failures.Add($"{over} needs MaxInFlight or LatencyTarget: what makes the step overflow.");
+                    failures.Add($"{over} needs MaxInFlight, LatencyTarget or QueueWaitTarget: what makes the step overflow.");
+                }
+
+                if (overflow.QueueWaitTarget <= TimeSpan.Zero)
+                {
+                    failures.Add($"{over}.{nameof(overflow.QueueWaitTarget)} must be positive, got {overflow.QueueWaitTarget}.");
                 }
 
                 if (overflow.MaxInFlight < 1)

@@ -3,9 +3,10 @@ namespace Sagas.Placement;
 /// <summary>
 /// Overflow for a routed step: its command runs in this process (its <c>AddStep</c> handler, the primary host) while that
 /// keeps up, and goes to the route's function (the overflow host) while it is behind. Each command is placed when it is
-/// taken: overflow once the handler's executions in flight reach <see cref="MaxInFlight"/> or their recent latency passes
-/// <see cref="LatencyTarget"/>; back to this process once both are under <see cref="ResumeBelow"/> of those, so a load
-/// near a threshold does not flap between the hosts. The placement and its reason are recorded in the saga's history
+/// taken: overflow once the handler's executions in flight reach <see cref="MaxInFlight"/>, their recent latency passes
+/// <see cref="LatencyTarget"/>, or the command waited in its queue longer than <see cref="QueueWaitTarget"/>; back to this
+/// process once each is under <see cref="ResumeBelow"/> of its threshold, so a load near a threshold does not flap between
+/// the hosts. The placement and its reason are recorded in the saga's history
 /// (<see cref="Steps.StepHistoryKind.Placed"/>) and counted (<c>sagas.step.placements</c>).
 /// </summary>
 public sealed class StepOverflow
@@ -15,6 +16,14 @@ public sealed class StepOverflow
 
     /// <summary>Recent latency of the step's handler in this process above which new commands overflow. Default: none.</summary>
     public TimeSpan? LatencyTarget { get; set; }
+
+    /// <summary>
+    /// How long a command may have waited in its queue (from its CloudEvents <c>time</c>, when it was committed, to when this
+    /// process takes it) before new commands overflow: the queue is backing up, whatever this process's own executions
+    /// say (a process takes a command only when it has a free slot, so with a full one its in-flight count never passes
+    /// its limit). Hosts' clocks should agree to well within it. Default: none.
+    /// </summary>
+    public TimeSpan? QueueWaitTarget { get; set; }
 
     /// <summary>
     /// The share of each threshold under which an overflowing step comes back to this process (hysteresis): with

@@ -12,7 +12,7 @@ internal sealed class StepPlacement
     private readonly Lock _gate = new();
     private bool _overflowing;
 
-    public PlacementDecision Decide(StepOverflow options, int inFlight, TimeSpan? latency)
+    public PlacementDecision Decide(StepOverflow options, int inFlight, TimeSpan? latency, TimeSpan? queueWait = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         lock (_gate)
@@ -31,12 +31,19 @@ internal sealed class StepPlacement
                     return new(true, Text($"overflow: latency {Ms(latency.Value)} above {Ms(target)}"));
                 }
 
+                if (options.QueueWaitTarget is { } wait && queueWait > wait)
+                {
+                    _overflowing = true;
+                    return new(true, Text($"overflow: waited {Ms(queueWait.Value)} in the queue, above {Ms(wait)}"));
+                }
+
                 return new(false, Text($"primary: {inFlight} in flight"));
             }
 
             var inFlightBelow = options.MaxInFlight is not { } limit || inFlight <= limit * options.ResumeBelow;
             var latencyBelow = options.LatencyTarget is not { } goal || latency is null || latency <= goal * options.ResumeBelow;
-            if (inFlightBelow && latencyBelow)
+            var waitBelow = options.QueueWaitTarget is not { } waitGoal || queueWait is null || queueWait <= waitGoal * options.ResumeBelow;
+            if (inFlightBelow && latencyBelow && waitBelow)
             {
                 _overflowing = false;
                 return new(false, Text($"primary again: {inFlight} in flight{(latency is { } l ? $", latency {Ms(l)}" : string.Empty)}"));
@@ -44,7 +51,9 @@ internal sealed class StepPlacement
 
             return new(true, !inFlightBelow
                 ? Text($"overflow: {inFlight} in flight, back at {options.MaxInFlight!.Value * options.ResumeBelow:0.#}")
-                : Text($"overflow: latency {Ms(latency!.Value)}, back under {Ms(options.LatencyTarget!.Value * options.ResumeBelow)}"));
+                : !latencyBelow
+                    ? Text($"overflow: latency {Ms(latency!.Value)}, back under {Ms(options.LatencyTarget!.Value * options.ResumeBelow)}")
+                    : Text($"overflow: waited {Ms(queueWait!.Value)} in the queue, back under {Ms(options.QueueWaitTarget!.Value * options.ResumeBelow)}"));
         }
     }
 

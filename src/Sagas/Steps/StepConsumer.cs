@@ -39,7 +39,7 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
 
         var handler = services.GetService<IStepHandler<TCommand, TResult>>();
         var size = BodySize(context);
-        var (route, placed) = Place(contract.EventType, attributes.Step, handler is not null, size);
+        var (route, placed) = Place(contract.EventType, attributes.Step, handler is not null, size, context.SentTime);
         object reply;
         if (placed is null && route is { Http: not null } && !StepLimits.Fits(route, size))
         {
@@ -94,14 +94,14 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
     /// Where a command runs: at its route's function, or in this process (no route; or a route with
     /// <see cref="StepRoute.Overflow"/> while the handler here keeps up, or whose function cannot take the command).
     /// </summary>
-    private (StepRoute? Route, PlacementDecision? Placed) Place(string eventType, string step, bool hasHandler, long size)
+    private (StepRoute? Route, PlacementDecision? Placed) Place(string eventType, string step, bool hasHandler, long size, DateTime? sentAt)
     {
         if (!gateway.TryGetRoute(eventType, out var route) || route.Overflow is not { } overflow || !hasHandler)
         {
             return (route, null);
         }
 
-        var placed = placements.Decide(eventType, step, overflow);
+        var placed = placements.Decide(eventType, step, overflow, sentAt is { } sent ? new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc)) : null);
         if (placed.Overflow && !StepLimits.Fits(route, size))
         {
             placed = new PlacementDecision(false, string.Create(CultureInfo.InvariantCulture, $"primary: the command's {size} bytes are over the overflow host's {route.MaxPayloadBytes}"));

@@ -84,10 +84,52 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_folder.Path, "invoices")) && Directory.GetFiles(Path.Combine(_folder.Path, "invoices")).Length > 0);
     }
 
+    [Fact]
+    public async Task An_invoice_that_waited_in_the_queue_past_its_target_overflows_although_the_worker_is_at_its_limit()
+    {
+        // One consumer slot: while the first invoice is held, the second waits in the queue, and the worker's in-flight
+        // count never passes its one slot. Only the second command's wait says that the worker is behind.
+        var effects = new EffectLog();
+        await using var functions = await LoopbackStepFunctions.StartAsync(effects, configure: o =>
+        {
+            o.OutputDirectory = Path.Combine(_folder.Path, "invoices");
+            o.PickupDirectory = Path.Combine(_folder.Path, "mail");
+        });
+        var held = new HeldInvoices(effects);
+        using var host = await StartWorkerAsync(
+            effects,
+            held,
+            functions.Endpoint,
+            invoices => invoices.Overflow = new StepOverflow { QueueWaitTarget = TimeSpan.FromMilliseconds(500) },
+            concurrentMessages: 1);
+        var bus = host.Services.GetRequiredService<IBus>();
+        var sagas = host.Services.GetRequiredService<SagaWatcher<CheckoutState>>();
+        var (first, second) = (Order(), Order());
+
+        await bus.Publish(first);
+        await held.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await bus.Publish(second);
+        await sagas.WaitAsync(second.OrderId, s => s.History.Any(h => h.Step == "GenerateInvoice" && h.Kind == StepHistoryKind.Requested), TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(1)); // the second invoice command waits behind the held one
+        held.Release.TrySetResult();
+        var overflowed = await sagas.WaitAsync(second.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+        var primary = await sagas.WaitAsync(first.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+        await host.StopAsync();
+
+        Assert.Equal("primary: 0 in flight", Placement(primary));
+        Assert.Matches("^overflow: waited [0-9]+ ms in the queue, above 500 ms$", Placement(overflowed));
+        Assert.Equal(1, held.Runs);
+        Assert.Single(Directory.GetFiles(Path.Combine(_folder.Path, "invoices"), "*.pdf")); // the second's, on the function host
+        foreach (var order in new[] { first, second })
+        {
+            Assert.Single(effects.For(order.OrderId), e => e == StepEffectNames.InvoiceGenerated);
+        }
+    }
+
     public void Dispose() => _folder.Dispose();
 
     /// <summary>The checkout in this process, with <paramref name="held"/> as its invoice handler and its function steps routed to <paramref name="functions"/>.</summary>
-    private static async Task<IHost> StartWorkerAsync(EffectLog effects, HeldInvoices held, Uri functions, Action<Sagas.Gateway.StepRoute> invoices)
+    private static async Task<IHost> StartWorkerAsync(EffectLog effects, HeldInvoices held, Uri functions, Action<Sagas.Gateway.StepRoute> invoices, int concurrentMessages = 32)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -96,6 +138,7 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
         SagaTestHost.AddWatcher<CheckoutState>(builder.Services);
         builder.Services.AddSagas(sagas => sagas
             .AddCheckout()
+            .Configure(o => o.ConcurrentMessageLimit = concurrentMessages)
             .RouteCheckoutStepsTo(functions)
             .RouteSteps(routing => invoices(routing.Routes[CheckoutStepRoutes.EventTypeOf(typeof(GenerateInvoice))])));
         var host = builder.Build();

@@ -105,7 +105,7 @@ public sealed class AddSagasTests
             r.Routes["com.example.charge.v1"] = new Sagas.Gateway.StepRoute
             {
                 Http = new Uri("http://fn/steps"),
-                Overflow = new Sagas.Placement.StepOverflow { MaxInFlight = 0, LatencyTarget = TimeSpan.Zero, ResumeBelow = 1.5, LatencyWindow = TimeSpan.Zero },
+                Overflow = new Sagas.Placement.StepOverflow { MaxInFlight = 0, LatencyTarget = TimeSpan.Zero, QueueWaitTarget = TimeSpan.FromSeconds(-1), ResumeBelow = 1.5, LatencyWindow = TimeSpan.Zero },
             };
         }));
         using var provider = services.BuildServiceProvider();
@@ -114,7 +114,8 @@ public sealed class AddSagasTests
 
         Assert.Equal(
             [
-                "StepRoutingOptions.Routes[\"com.example.reserve.v1\"].Overflow needs MaxInFlight or LatencyTarget: what makes the step overflow.",
+                "StepRoutingOptions.Routes[\"com.example.reserve.v1\"].Overflow needs MaxInFlight, LatencyTarget or QueueWaitTarget: what makes the step overflow.",
+                "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.QueueWaitTarget must be positive, got -00:00:01.",
                 "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.MaxInFlight must be at least 1, got 0.",
                 "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.LatencyTarget must be positive, got 00:00:00.",
                 "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.ResumeBelow must be in (0, 1], got 1.5.",

@@ -6,6 +6,7 @@ public sealed class When_a_step_command_is_placed
 {
     private static readonly StepOverflow ByInFlight = new() { MaxInFlight = 8, ResumeBelow = 0.5 };
     private static readonly StepOverflow ByLatency = new() { LatencyTarget = TimeSpan.FromSeconds(2), ResumeBelow = 0.5 };
+    private static readonly StepOverflow ByQueueWait = new() { QueueWaitTarget = TimeSpan.FromMilliseconds(500), ResumeBelow = 0.5 };
 
     [Theory]
     [InlineData(0, false, "primary: 0 in flight")]
@@ -63,6 +64,38 @@ public sealed class When_a_step_command_is_placed
         Assert.True(placement.Decide(both, 1, TimeSpan.FromSeconds(5)).Overflow);
         Assert.True(placement.Decide(both, 1, TimeSpan.FromMilliseconds(600)).Overflow); // in flight low, latency not yet
         Assert.False(placement.Decide(both, 2, TimeSpan.FromMilliseconds(500)).Overflow);
+    }
+
+    [Theory]
+    [InlineData(null, false, "primary: 1 in flight")]
+    [InlineData(500, false, "primary: 1 in flight")]
+    [InlineData(501, true, "overflow: waited 501 ms in the queue, above 500 ms")]
+    public void It_overflows_once_a_command_waited_in_its_queue_longer_than_the_target(int? waitedMs, bool overflow, string reason)
+    {
+        // A consumer takes a command only when it has a free slot: with every slot busy its in-flight count stays at its
+        // limit, and only the queue tells that the work is backing up.
+        var decision = new StepPlacement().Decide(ByQueueWait, 1, latency: null, waitedMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
+
+        Assert.Equal((overflow, reason), (decision.Overflow, decision.Reason));
+    }
+
+    [Fact]
+    public void Once_overflowing_by_queue_wait_it_comes_back_when_commands_wait_under_the_resume_share()
+    {
+        var placement = new StepPlacement();
+        Assert.True(placement.Decide(ByQueueWait, 1, null, TimeSpan.FromSeconds(1)).Overflow);
+
+        Assert.Equal((true, "overflow: waited 400 ms in the queue, back under 250 ms"), Of(placement.Decide(ByQueueWait, 1, null, TimeSpan.FromMilliseconds(400))));
+        Assert.Equal((false, "primary again: 1 in flight"), Of(placement.Decide(ByQueueWait, 1, null, TimeSpan.FromMilliseconds(250))));
+    }
+
+    [Fact]
+    public void A_command_that_does_not_say_when_it_was_sent_does_not_keep_a_step_overflowing()
+    {
+        var placement = new StepPlacement();
+        Assert.True(placement.Decide(ByQueueWait, 0, null, TimeSpan.FromSeconds(1)).Overflow);
+
+        Assert.Equal((false, "primary again: 0 in flight"), Of(placement.Decide(ByQueueWait, 0, null, queueWait: null)));
     }
 
     private static (bool, string) Of(PlacementDecision decision) => (decision.Overflow, decision.Reason);
