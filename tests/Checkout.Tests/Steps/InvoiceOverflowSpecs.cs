@@ -1,12 +1,16 @@
+using System.Collections.Concurrent;
 using Checkout.Contracts;
 using Checkout.Saga;
 using Checkout.Simulation;
 using Checkout.Steps;
 using Checkout.Steps.Effects;
+using PdfInvoices = Checkout.Steps.Invoices.GenerateInvoiceHandler;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Sagas.Placement;
 using Sagas.Steps;
 using Sagas.Testing;
@@ -126,14 +130,60 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
         }
     }
 
+    [Fact]
+    public async Task An_attempt_asked_again_on_the_function_host_after_its_deadline_has_one_effect_with_the_same_idempotency_key()
+    {
+        // Both hosts run the PDF handler on one folder, as in the topology. The worker's first attempt outlives its
+        // deadline; the saga asks again, the worker is at its limit, so attempt 2 runs on the function host. When the
+        // worker's attempt 1 ends it finds the invoice already written under the key both hosts derive, and its late
+        // reply is ignored.
+        var effects = new EffectLog();
+        var invoices = Path.Combine(_folder.Path, "invoices");
+        await using var functions = await LoopbackStepFunctions.StartAsync(effects, configure: o => o.OutputDirectory = invoices);
+        var held = new HeldInvoices(new PdfInvoices(
+            Options.Create(new CheckoutStepsOptions { OutputDirectory = invoices }), TimeProvider.System, effects, NullLogger<PdfInvoices>.Instance));
+        using var host = await StartWorkerAsync(
+            effects,
+            held,
+            functions.Endpoint,
+            route => route.Overflow = new StepOverflow { MaxInFlight = 1 },
+            settings: new CheckoutSettings { Deadline = TimeSpan.FromSeconds(1) });
+        var bus = host.Services.GetRequiredService<IBus>();
+        var sagas = host.Services.GetRequiredService<SagaWatcher<CheckoutState>>();
+        var order = Order();
+
+        await bus.Publish(order);
+        await held.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await sagas.WaitAsync(order.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+        held.Release.TrySetResult();
+        var done = await sagas.WaitAsync(order.OrderId, s => s.History.Any(h => h.Kind == StepHistoryKind.IgnoredStaleReply), TimeSpan.FromSeconds(30));
+        await host.StopAsync();
+
+        var invoice = done.History.Where(h => h.Step == "GenerateInvoice").Select(h => (h.Kind, h.Attempt)).ToList();
+        Assert.Equal(
+            [
+                (StepHistoryKind.Requested, 1), (StepHistoryKind.TimedOut, 1), (StepHistoryKind.RetryScheduled, 1),
+                (StepHistoryKind.Requested, 2), (StepHistoryKind.Placed, 2), (StepHistoryKind.Completed, 2),
+                (StepHistoryKind.Placed, 1), (StepHistoryKind.IgnoredStaleReply, 1),
+            ],
+            invoice);
+        Assert.Equal("primary: 0 in flight", done.History.First(h => h is { Step: "GenerateInvoice", Kind: StepHistoryKind.Placed, Attempt: 1 }).Reason);
+        Assert.Equal("overflow: 1 in flight, at most 1", done.History.First(h => h is { Step: "GenerateInvoice", Kind: StepHistoryKind.Placed, Attempt: 2 }).Reason);
+        Assert.Equal(StepContext.CreateIdempotencyKey(order.OrderId, "GenerateInvoice", isCompensation: false), Assert.Single(held.Keys));
+        Assert.Single(Directory.GetFiles(invoices, "*.pdf"));
+        Assert.Single(effects.For(order.OrderId), e => e == StepEffectNames.InvoiceGenerated); // by the function host
+    }
+
     public void Dispose() => _folder.Dispose();
 
     /// <summary>The checkout in this process, with <paramref name="held"/> as its invoice handler and its function steps routed to <paramref name="functions"/>.</summary>
-    private static async Task<IHost> StartWorkerAsync(EffectLog effects, HeldInvoices held, Uri functions, Action<Sagas.Gateway.StepRoute> invoices, int concurrentMessages = 32)
+    private static async Task<IHost> StartWorkerAsync(
+        EffectLog effects, HeldInvoices held, Uri functions, Action<Sagas.Gateway.StepRoute> invoices, int concurrentMessages = 32, CheckoutSettings? settings = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(effects);
+        builder.Services.AddSingleton(settings ?? new CheckoutSettings());
         builder.Services.AddSingleton<IStepHandler<GenerateInvoice, InvoiceGenerated>>(held); // before AddCheckout's: the worker's handler
         SagaTestHost.AddWatcher<CheckoutState>(builder.Services);
         builder.Services.AddSagas(sagas => sagas
@@ -152,10 +202,18 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
     private static OrderSubmitted Order()
         => OrderScenarios.CreateMix(1)[0] with { OrderId = Guid.NewGuid() };
 
-    /// <summary>The worker's invoice handler: the first execution waits for the test's release.</summary>
-    private sealed class HeldInvoices(EffectLog effects) : IStepHandler<GenerateInvoice, InvoiceGenerated>
+    /// <summary>The worker's invoice handler (by default the in-memory one): the first execution waits for the test's release.</summary>
+    private sealed class HeldInvoices(IStepHandler<GenerateInvoice, InvoiceGenerated> handler) : IStepHandler<GenerateInvoice, InvoiceGenerated>
     {
         private int _runs;
+
+        public HeldInvoices(EffectLog effects)
+            : this(new GenerateInvoiceHandler(effects))
+        {
+        }
+
+        /// <summary>The idempotency key of each execution here.</summary>
+        public ConcurrentQueue<string> Keys { get; } = new();
 
         public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -165,13 +223,14 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
 
         public async ValueTask<StepOutcome<InvoiceGenerated>> HandleAsync(GenerateInvoice command, StepContext context)
         {
+            Keys.Enqueue(context.IdempotencyKey);
             if (Interlocked.Increment(ref _runs) == 1)
             {
                 Entered.TrySetResult();
                 await Release.Task;
             }
 
-            return await new GenerateInvoiceHandler(effects).HandleAsync(command, context);
+            return await handler.HandleAsync(command, context);
         }
     }
 }

@@ -44,6 +44,7 @@ internal sealed class StepEngine<TState>(IReadOnlyList<StepDefinition<TState>> p
         var run = new Run(this, state, now);
         if (!run.TryGetCurrent(reply.Step, reply.Attempt, reply.Compensation, out var step, out var progress))
         {
+            run.RecordPlacement(reply.Step, reply.Attempt, placement);
             run.Record(reply.Step, StepHistoryKind.IgnoredStaleReply, reply.Attempt, reply.Compensation ? "compensation completed" : "completed");
             return run.Done();
         }
@@ -78,6 +79,7 @@ internal sealed class StepEngine<TState>(IReadOnlyList<StepDefinition<TState>> p
         var run = new Run(this, state, now);
         if (!run.TryGetCurrent(reply.Step, reply.Attempt, reply.Compensation, out var step, out var progress))
         {
+            run.RecordPlacement(reply.Step, reply.Attempt, placement);
             run.Record(reply.Step, StepHistoryKind.IgnoredStaleReply, reply.Attempt, reply.Reason);
             return run.Done();
         }

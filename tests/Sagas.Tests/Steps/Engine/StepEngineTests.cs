@@ -121,6 +121,25 @@ public sealed class StepEngineTests
     }
 
     [Fact]
+    public void A_late_reply_still_records_where_its_attempt_ran_before_it_is_ignored()
+    {
+        // An attempt that outlived its deadline on one host while the next ran on another: both placements are history.
+        var (engine, state) = Running("BookCarrier");
+
+        engine.Completed(state, new StepCompleted(state.CorrelationId, "BookCarrier", 7, false), System.Text.Json.JsonSerializerOptions.Default, Now, placement: "primary: 0 in flight");
+        engine.Failed(state, new StepFailed(state.CorrelationId, "BookCarrier", 6, false, "carrier down", Permanent: false), Now, placement: "overflow: 4 in flight, at most 4");
+
+        Assert.Equal(
+            [
+                new StepHistoryEntry(Now, "BookCarrier", StepHistoryKind.Placed, 7, "primary: 0 in flight"),
+                new StepHistoryEntry(Now, "BookCarrier", StepHistoryKind.IgnoredStaleReply, 7, "completed"),
+                new StepHistoryEntry(Now, "BookCarrier", StepHistoryKind.Placed, 6, "overflow: 4 in flight, at most 4"),
+                new StepHistoryEntry(Now, "BookCarrier", StepHistoryKind.IgnoredStaleReply, 6, "carrier down"),
+            ],
+            state.History[^4..]);
+    }
+
+    [Fact]
     public void A_resume_of_a_faulted_saga_runs_the_failed_step_again_with_a_new_budget()
     {
         var (engine, state) = Running("NotifyCustomer");
