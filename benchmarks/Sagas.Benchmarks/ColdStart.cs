@@ -8,7 +8,8 @@ using System.Text.Json;
 namespace Sagas.Benchmarks;
 
 /// <summary>
-/// Cold start of the HTTP function host (samples/Checkout.FunctionHost): from <see cref="Process.Start()"/> of
+/// Cold start of an HTTP step host (by default samples/Checkout.FunctionHost; <c>--host</c> names another's
+/// <c>.dll</c>, or its native executable when published with Native AOT): from <see cref="Process.Start()"/> of
 /// <c>dotnet Checkout.FunctionHost.dll</c> to the first 200 answer with a reply to a GenerateInvoice CloudEvent posted to
 /// <c>/steps</c> (polled every 5 ms until the port accepts), so it includes runtime start, ASP.NET Core start, the first
 /// request's JIT and the first invoice PDF (font loading included). Each run is a fresh process.
@@ -58,7 +59,7 @@ internal static class ColdStart
         }
         else
         {
-            Console.WriteLine($"cold start of the HTTP function host, process start to first handled event (GenerateInvoice), {runs} runs");
+            Console.WriteLine($"cold start of {Path.GetFileName(assembly)}, process start to first handled event (GenerateInvoice), {runs} runs");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  p50 {result.p50Ms} ms, min {result.minMs} ms, max {result.maxMs} ms"));
             Console.WriteLine($"  samples (ms): {string.Join(", ", result.samplesMs.Select(s => s.ToString(CultureInfo.InvariantCulture)))}");
         }
@@ -67,8 +68,13 @@ internal static class ColdStart
     private static async Task<double> MeasureAsync(HttpClient http, string assembly, string output)
     {
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(assembly)! };
-        start.ArgumentList.Add(assembly);
+        var native = !assembly.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var start = new ProcessStartInfo(native ? assembly : "dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(assembly)! };
+        if (!native)
+        {
+            start.ArgumentList.Add(assembly);
+        }
+
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["Checkout__OutputDirectory"] = Path.Combine(output, "invoices");
         start.Environment["Checkout__PickupDirectory"] = Path.Combine(output, "mail");

@@ -22,7 +22,7 @@ using Sagas.Steps;
 // A burst of invoices drained by the container only, the function only, and with overflow (one process, see InvoiceBurst.cs):
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --burst [--invoices N] [--overflow-at N] [--queue-wait-ms N] [--json]
 // Cold start of the HTTP function host (samples/Checkout.FunctionHost, built in Release): process start to first handled event:
-//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --cold-start [--runs N] [--host PATH/Checkout.FunctionHost.dll] [--json]
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --cold-start [--runs N] [--host PATH/Checkout.FunctionHost.dll or a native executable] [--json]
 // The inspector's pages on a large catalog in PostgreSQL (see benchmarks/run-catalog.sh):
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --catalog CONNECTION [--sagas N] [--runs N] [--json]
 // The multi-process checkout through its HTTP API (start it with eng/checkout-topology.sh, which calls this):

@@ -91,11 +91,12 @@ public sealed class OrderCommandValidator<T> : AbstractValidator<T>
 /// <summary>Registers the checkout contracts.</summary>
 public static class CheckoutContracts
 {
-    /// <summary>Adds every checkout contract with its validator.</summary>
+    /// <summary>Adds every checkout contract with its validator, and their source-generated JSON metadata.</summary>
     public static ContractRegistry AddCheckoutContracts(this ContractRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
         return registry
+            .AddJsonMetadata(CheckoutJsonContext.Default)
             .Add(new OrderSubmittedValidator())
             .Add(new OrderCommandValidator<ReserveInventory>(x => x.OrderId))
             .Add(new OrderCommandValidator<ReleaseInventory>(x => x.OrderId))

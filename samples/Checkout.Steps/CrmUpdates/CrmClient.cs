@@ -39,7 +39,7 @@ public sealed class CrmClient(HttpClient http, IOptions<CheckoutStepsOptions> op
         ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
         var settings = options.Value;
         var endpoint = Resolve(settings.CrmUrl ?? throw new InvalidOperationException("Checkout:CrmUrl is not set."));
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = JsonContent.Create(update) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = JsonContent.Create(update, CrmJsonContext.Default.CrmOrderUpdate) };
         request.Headers.Add(IdempotencyKeyHeader, idempotencyKey);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -32,7 +32,7 @@ public static class SandboxCrmEndpointRouteBuilderExtensions
             CrmOrderUpdate? update;
             try
             {
-                update = await request.ReadFromJsonAsync<CrmOrderUpdate>(request.HttpContext.RequestAborted).ConfigureAwait(false);
+                update = await request.ReadFromJsonAsync(CrmJsonContext.Default.CrmOrderUpdate, request.HttpContext.RequestAborted).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is JsonException or InvalidOperationException)
             {

@@ -36,12 +36,12 @@ public sealed class CloudEventConverter
 
     /// <summary>Creates a converter for the contracts in <paramref name="registry"/>.</summary>
     /// <param name="registry">The known contracts.</param>
-    /// <param name="jsonOptions">How event data is (de)serialized; defaults to <see cref="ContractJson.CreateOptions"/>.</param>
+    /// <param name="jsonOptions">How event data is (de)serialized; defaults to <see cref="ContractJson.CreateOptions(ContractRegistry)"/> of <paramref name="registry"/>.</param>
     public CloudEventConverter(ContractRegistry registry, JsonSerializerOptions? jsonOptions = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
         _registry = registry;
-        JsonOptions = jsonOptions ?? ContractJson.CreateOptions();
+        JsonOptions = jsonOptions ?? ContractJson.CreateOptions(registry);
         _formatter = new ContractEventFormatter(JsonOptions);
     }
 

@@ -20,4 +20,20 @@ public static class ContractJson
         RespectNullableAnnotations = true,
         TypeInfoResolver = JsonTypeInfoResolver.Combine(Steps.StepContractsJsonContext.Default, new DefaultJsonTypeInfoResolver()),
     };
+
+    /// <summary>
+    /// The default options (<see cref="CreateOptions()"/>) asking the registry's <see cref="ContractRegistry.JsonMetadata"/>
+    /// first, in the order it was added.
+    /// </summary>
+    public static JsonSerializerOptions CreateOptions(ContractRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        var options = CreateOptions();
+        for (var i = 0; i < registry.JsonMetadata.Count; i++)
+        {
+            options.TypeInfoResolverChain.Insert(i, registry.JsonMetadata[i]);
+        }
+
+        return options;
+    }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using FluentValidation;
 
@@ -15,6 +16,7 @@ public sealed partial class ContractRegistry
     private readonly ConcurrentDictionary<string, ContractDescriptor> _byEventType = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Type, ContractDescriptor> _byClrType = new();
     private readonly ContractRegistryOptions _options;
+    private readonly List<IJsonTypeInfoResolver> _jsonMetadata = [];
 
     /// <summary>Creates an empty registry.</summary>
     public ContractRegistry(ContractRegistryOptions? options = null)
@@ -88,6 +90,30 @@ public sealed partial class ContractRegistry
         var descriptor = new ContractDescriptor(clrType, attribute.Name, attribute.Version, schema, validator);
         _byEventType[eventType] = descriptor;
         _byClrType[clrType] = descriptor;
+        return this;
+    }
+
+    /// <summary>
+    /// The JSON metadata added with <see cref="AddJsonMetadata"/>, first added first: the contract options
+    /// (<see cref="ContractJson.CreateOptions(ContractRegistry)"/>) ask them before describing a type by reflection.
+    /// </summary>
+    public IReadOnlyList<IJsonTypeInfoResolver> JsonMetadata => _jsonMetadata;
+
+    /// <summary>
+    /// Adds source-generated JSON metadata of contracts (a <see cref="System.Text.Json.Serialization.JsonSerializerContext"/>
+    /// naming them with <c>[JsonSerializable]</c>): their data is then read and written without reflection, which a
+    /// trimmed or Native AOT host needs and every host starts faster with. The contract settings still apply (the
+    /// context is a resolver of the contract options). Adding the same instance twice is a no-op. Call it before the
+    /// registry's converter is created (in DI: in <c>AddContracts</c>).
+    /// </summary>
+    public ContractRegistry AddJsonMetadata(IJsonTypeInfoResolver metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (!_jsonMetadata.Contains(metadata))
+        {
+            _jsonMetadata.Add(metadata);
+        }
+
         return this;
     }
 

@@ -15,7 +15,7 @@ public static class ContractSchema
     /// <c>dataschema</c> and <c>title</c> to its CloudEvents <c>type</c>.
     /// </summary>
     /// <param name="contract">The contract.</param>
-    /// <param name="jsonOptions">The options the data travels with; defaults to <see cref="ContractJson.CreateOptions"/>.</param>
+    /// <param name="jsonOptions">The options the data travels with; defaults to <see cref="ContractJson.CreateOptions()"/>.</param>
     public static JsonObject Export(ContractDescriptor contract, JsonSerializerOptions? jsonOptions = null)
     {
         ArgumentNullException.ThrowIfNull(contract);

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -48,7 +49,7 @@ public sealed class StepFunctionsBuilder
     /// validator through <see cref="AddContracts"/> to validate it. Adding the same handler again is a no-op.
     /// </summary>
     /// <exception cref="InvalidOperationException"><typeparamref name="TCommand"/> is not a contract, or already has another handler.</exception>
-    public StepFunctionsBuilder AddHandler<TCommand, TResult, THandler>()
+    public StepFunctionsBuilder AddHandler<TCommand, TResult, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>()
         where TCommand : class
         where THandler : class, IStepHandler<TCommand, TResult>
     {
@@ -88,7 +89,7 @@ public sealed class StepFunctionsBuilder
     /// Adds a host's options, set by <paramref name="configure"/> (again on each call) and checked by
     /// <typeparamref name="TValidator"/> when the application starts.
     /// </summary>
-    internal StepFunctionsBuilder AddHostOptions<TOptions, TValidator>(Action<TOptions> configure)
+    internal StepFunctionsBuilder AddHostOptions<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(Action<TOptions> configure)
         where TOptions : class
         where TValidator : class, IValidateOptions<TOptions>
     {

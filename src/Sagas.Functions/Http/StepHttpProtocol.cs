@@ -162,7 +162,7 @@ internal sealed class StepHttpProtocol(StepFunctionRunner runner, StepFunctionHt
     private static StepHttpAnswer Problem(StepHttpExchange request, int status, string title, string detail, IReadOnlyList<string> errors)
     {
         var problem = new ProblemDetails { Type = ProblemType(status), Status = status, Title = title, Detail = detail, Instance = request.Path };
-        problem.Extensions["errors"] = errors;
+        problem.Extensions["errors"] = JsonSerializer.SerializeToElement(errors, StepHttpJsonContext.Default.IReadOnlyListString); // a JsonElement: ASP.NET Core's own metadata writes it, with or without reflection
         return new StepHttpAnswer { Status = status, Problem = problem };
     }
 

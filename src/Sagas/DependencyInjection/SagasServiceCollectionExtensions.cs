@@ -43,7 +43,7 @@ public static class SagasServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(builder.Contracts);
-        services.TryAddSingleton(sp => new CloudEventConverter(sp.GetRequiredService<ContractRegistry>(), SagaMessagesJsonContext.CreateOptions()));
+        services.TryAddSingleton(sp => new CloudEventConverter(sp.GetRequiredService<ContractRegistry>(), SagaMessagesJsonContext.CreateOptions(sp.GetRequiredService<ContractRegistry>())));
         services.TryAddSingleton(sp => new StepRuntime(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<CloudEventConverter>(), sp.GetRequiredService<SagasOptions>().Source));
         services.TryAddSingleton(sp => new CloudEventsMessageSerializer(
             sp.GetRequiredService<CloudEventConverter>(),

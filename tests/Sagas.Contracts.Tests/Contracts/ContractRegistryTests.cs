@@ -21,6 +21,22 @@ public class ContractRegistryTests
     }
 
     [Fact]
+    public void Added_json_metadata_is_asked_before_reflection_in_the_order_it_was_added_and_once()
+    {
+        var first = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver();
+        var second = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver();
+        var registry = new ContractRegistry().Add<Ping>().AddJsonMetadata(first).AddJsonMetadata(second).AddJsonMetadata(first);
+
+        var options = ContractJson.CreateOptions(registry);
+
+        Assert.Equal([first, second], registry.JsonMetadata);
+        Assert.Same(first, options.TypeInfoResolverChain[0]);
+        Assert.Same(second, options.TypeInfoResolverChain[1]);
+        Assert.Same(first, options.GetTypeInfo(typeof(Ping)).OriginatingResolver);
+        Assert.Equal(options.TypeInfoResolverChain.Count, ContractJson.CreateOptions().TypeInfoResolverChain.Count + 2);
+    }
+
+    [Fact]
     public void Unregistered_clr_type_is_not_found_and_get_names_it()
     {
         var registry = new ContractRegistry().Add<Ping>();

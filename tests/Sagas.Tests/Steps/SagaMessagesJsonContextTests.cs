@@ -9,7 +9,7 @@ namespace Sagas.Tests.Steps;
 /// <summary>The engine's own messages' generated metadata is used, and reads and writes exactly as reflection would.</summary>
 public sealed class SagaMessagesJsonContextTests
 {
-    private static readonly JsonSerializerOptions Generated = SagaMessagesJsonContext.CreateOptions();
+    private static readonly JsonSerializerOptions Generated = SagaMessagesJsonContext.CreateOptions(new ContractRegistry());
 
     public static TheoryData<object> Messages => new()
     {
