@@ -30,7 +30,17 @@ public sealed partial class FunctionHostProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<FunctionHostProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
+    /// <summary>
+    /// The app published with Native AOT (one executable, no JIT): <c>eng/test.sh</c> publishes it and sets
+    /// <c>SAGAS_TEST_NATIVE_FUNCTION_HOST</c> to the executable.
+    /// </summary>
+    public static string NativePath
+        => Environment.GetEnvironmentVariable("SAGAS_TEST_NATIVE_FUNCTION_HOST") is { Length: > 0 } path
+            ? path
+            : throw new InvalidOperationException("SAGAS_TEST_NATIVE_FUNCTION_HOST is not set: run the tests through eng/test.sh, which publishes the function host with Native AOT (dotnet publish samples/Checkout.FunctionHost -c Release -r linux-x64 -p:PublishAot=true) and points this at the executable.");
+
+    /// <summary>Starts the built app (<paramref name="native"/>: the Native AOT one) with <paramref name="settings"/> as its environment.</summary>
+    public static async Task<FunctionHostProcess> StartAsync(IReadOnlyDictionary<string, string> settings, bool native = false)
     {
         var environment = new Dictionary<string, string>(settings)
         {
@@ -38,7 +48,9 @@ public sealed partial class FunctionHostProcess : IAsyncDisposable
             ["Logging__Console__FormatterName"] = "simple",
             ["Logging__Console__FormatterOptions__SingleLine"] = "true",
         };
-        var process = ChildProcess.Start("dotnet", [AssemblyPath], environment, Path.GetDirectoryName(AssemblyPath));
+        var process = native
+            ? ChildProcess.Start(NativePath, [], environment, Path.GetDirectoryName(NativePath))
+            : ChildProcess.Start("dotnet", [AssemblyPath], environment, Path.GetDirectoryName(AssemblyPath));
         try
         {
             var address = await process.WaitForLineAsync(line => ReadyLine().Match(line) is { Success: true } match ? match.Groups[1].Value + "/" : null, TimeSpan.FromSeconds(60));

@@ -3,17 +3,25 @@ using System.Text;
 
 namespace Checkout.Tests.Steps;
 
-public sealed class When_the_function_host_app_runs : IAsyncLifetime
+public sealed class When_the_function_host_app_runs() : FunctionHostSpecs(native: false);
+
+// The same app published with Native AOT: every contract, reply and problem is read and written by generated metadata,
+// and every handler is kept by the trimmer, or these fail.
+public sealed class When_the_function_host_app_runs_published_with_native_aot() : FunctionHostSpecs(native: true);
+
+public abstract class FunctionHostSpecs(bool native) : IAsyncLifetime
 {
     private readonly TempFolder _folder = new();
     private readonly HttpClient _http = new();
     private FunctionHostProcess _host = null!;
 
-    public async Task InitializeAsync() => _host = await FunctionHostProcess.StartAsync(new Dictionary<string, string>
-    {
-        ["Checkout__OutputDirectory"] = Path.Combine(_folder.Path, "invoices"),
-        ["Checkout__PickupDirectory"] = Path.Combine(_folder.Path, "mail"),
-    });
+    public async Task InitializeAsync() => _host = await FunctionHostProcess.StartAsync(
+        new Dictionary<string, string>
+        {
+            ["Checkout__OutputDirectory"] = Path.Combine(_folder.Path, "invoices"),
+            ["Checkout__PickupDirectory"] = Path.Combine(_folder.Path, "mail"),
+        },
+        native);
 
     [Fact]
     public async Task It_is_live_and_ready()
@@ -52,6 +60,30 @@ public sealed class When_the_function_host_app_runs : IAsyncLifetime
         Assert.Equal("dev.sagas.step.completed.v1", happy.Headers.GetValues("ce-type").Single());
         Assert.Equal("dev.sagas.step.failed.v1", failing.Headers.GetValues("ce-type").Single());
         Assert.Contains("CRM answered 503", await failing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_send_confirmation_event_writes_the_message_to_the_pickup_folder()
+    {
+        var orderId = Guid.CreateVersion7();
+
+        using var response = await _http.SendAsync(Command(orderId, "send-confirmation", "SendConfirmation", $$"""{"orderId":"{{orderId}}","customerEmail":"ada@example.com","confirmationNumber":"CONF-1"}"""));
+
+        Assert.Equal("dev.sagas.step.completed.v1", response.Headers.GetValues("ce-type").Single());
+        Assert.Single(Directory.GetFiles(Path.Combine(_folder.Path, "mail"), $"{orderId:N}-*.eml"));
+    }
+
+    [Fact]
+    public async Task A_command_missing_a_member_is_refused_with_a_problem_naming_it()
+    {
+        var orderId = Guid.CreateVersion7();
+
+        using var response = await _http.SendAsync(Command(orderId, "update-crm", "UpdateCrm", $$"""{"orderId":"{{orderId}}","customerId":"customer-1"}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Contains("'total'", Assert.Single(problem.RootElement.GetProperty("errors").EnumerateArray()).GetString(), StringComparison.Ordinal);
     }
 
     public async Task DisposeAsync()
