@@ -39,6 +39,20 @@ internal sealed class Browser : IDisposable
 
     public IReadOnlyList<IWebElement> All(string css) => Driver.FindElements(By.CssSelector(css));
 
+    /// <summary>
+    /// Clicks the first displayed element <paramref name="css"/> selects, finding it again when the page redrew it
+    /// between the finding and the click (a list that reloads after a filter was chosen).
+    /// </summary>
+    public void Click(string css, string what)
+        => Until(
+            () =>
+            {
+                var element = Driver.FindElements(By.CssSelector(css)).FirstOrDefault(e => e.Displayed);
+                element?.Click();
+                return element is not null;
+            },
+            what);
+
     /// <summary>Waits for the page to show what <paramref name="probe"/> looks for (non-null, or true).</summary>
     public T Until<T>(Func<T?> probe, string what)
     {

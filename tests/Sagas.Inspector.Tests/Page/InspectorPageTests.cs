@@ -40,7 +40,7 @@ public sealed class When_an_operator_uses_the_inspector_page
         browser.Find("button[data-state='Faulted']").Click();
         var rows = browser.Until(() => browser.All("#sagas tbody tr[data-id]") is { Count: 2 } r && r.All(x => x.Text.Contains("Faulted", StringComparison.Ordinal)) ? r : null, "the two Faulted orders");
         Assert.Equal(new[] { crmDown.OrderId, otherCrmDown.OrderId }.Select(i => i.ToString()).Order(), rows.Select(r => r.GetAttribute("data-id")).Order());
-        rows.Single(r => r.GetAttribute("data-id") == crmDown.OrderId.ToString()).Click();
+        browser.Click($"#sagas tbody tr[data-id='{crmDown.OrderId}']", "the first Faulted order");
         browser.Until(() => browser.Find("#detail").GetAttribute("data-id") == crmDown.OrderId.ToString(), "the order's detail");
         Assert.Equal("Faulted", browser.Find("#detail").GetAttribute("data-state"));
         Assert.Equal("Faulted", browser.Find("#drawing g.node.current").GetAttribute("data-node")); // the diagram, drawn, marks where it stands
@@ -75,7 +75,7 @@ public sealed class When_an_operator_uses_the_inspector_page
         browser.Open(host.Address);
 
         browser.Find("button[data-state='Executing']").Click();
-        browser.Until(() => browser.All($"#sagas tbody tr[data-id='{order.OrderId}']").FirstOrDefault(), "the executing order").Click();
+        browser.Click($"#sagas tbody tr[data-id='{order.OrderId}']", "the executing order"); // found again if the filtered list redraws it
         browser.Until(() => browser.Find("#detail").GetAttribute("data-state") == "Executing", "the order's detail");
         Assert.Equal("ChargePayment", browser.Find("#drawing g.node.current").GetAttribute("data-node"));
         Assert.Equal("ReserveInventory", browser.Find("#drawing g.node.done").GetAttribute("data-node"));
