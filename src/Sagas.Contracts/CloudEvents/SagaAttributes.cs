@@ -31,7 +31,8 @@ public static class SagaAttributes
 
     /// <summary>
     /// <c>sagaplacement</c>: on a step reply, where the command ran when its step can overflow (<c>primary</c> or
-    /// <c>overflow</c>) and why, for the saga's history.
+    /// <c>overflow</c>) and why, for the saga's history. A command sent to its function through a queue carries it, and
+    /// the function's reply carries it back.
     /// </summary>
     public static CloudEventAttribute Placement { get; } = CloudEventAttribute.CreateExtension("sagaplacement", CloudEventAttributeType.String);
 

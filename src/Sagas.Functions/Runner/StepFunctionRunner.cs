@@ -29,7 +29,7 @@ namespace Sagas.Functions.Runner;
 /// The reply's <c>subject</c> and <c>correlationid</c> are the saga id, its <c>causationid</c> is the command's <c>id</c>,
 /// its <c>id</c> is derived from the inbox key (so it is the same if the command runs again after the inbox forgot it),
 /// and its <c>source</c> is <see cref="StepFunctionOptions.Source"/>. A W3C <c>traceparent</c> / <c>tracestate</c> on the
-/// command is carried over.</para>
+/// command is carried over, and so is its <c>sagaplacement</c> (where an overflowing step placed it).</para>
 /// <para><b>Idempotency.</b> A duplicate of a command that ran gets the stored reply, byte for byte, and the handler does
 /// not run again; a duplicate that arrives while the first is still running gets <see cref="StepFunctionStatus.InProgress"/>.
 /// Handlers also get <see cref="StepContext.IdempotencyKey"/>, the same for every attempt of the step, for their own side effects.</para>
@@ -240,7 +240,7 @@ public sealed partial class StepFunctionRunner
         var command = invocation.Decoded.CloudEvent;
         var sagaId = invocation.SagaId.ToString();
         // Encoded at once for the inbox, so the data is written straight from the reply.
-        return Converter.ToCloudEvent(reply, new EventMetadata
+        var built = Converter.ToCloudEvent(reply, new EventMetadata
         {
             Id = ReplyId(key),
             Source = _options.Source,
@@ -251,6 +251,12 @@ public sealed partial class StepFunctionRunner
             TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : command[SagaAttributes.TraceParent.Name] as string,
             TraceState = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.TraceStateString : command[SagaAttributes.TraceState.Name] as string,
         }, serializeData: false);
+        if (command[SagaAttributes.Placement.Name] is string placement)
+        {
+            built[SagaAttributes.Placement] = placement; // where the sender placed the command, back for the saga's history
+        }
+
+        return built;
     }
 
     /// <summary>A name-based UUID (version 8) of the inbox key: the same command always gets the same reply id.</summary>

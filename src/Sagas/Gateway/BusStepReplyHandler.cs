@@ -26,6 +26,10 @@ internal sealed class BusStepReplyHandler(IBus bus, CloudEventConverter converte
         {
             p.MessageId = messageId;
             p.CorrelationId = sagaId;
+            if (reply[SagaAttributes.Placement.Name] is string placement)
+            {
+                p.Headers.Set(SagaAttributes.Placement.Name, placement); // an overflowed command's placement, for the saga's history
+            }
         }), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -52,7 +52,13 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
             if (channel is not null)
             {
                 // The reply comes back later through the channel's listener.
-                await channel.SendAsync(ToCommandEvent(context, stepContext, serializeData: true), context.CancellationToken).ConfigureAwait(false);
+                var command = ToCommandEvent(context, stepContext, serializeData: true);
+                if (placed is { } overflowed)
+                {
+                    command[SagaAttributes.Placement] = overflowed.Reason; // the function's reply brings it back for the saga's history
+                }
+
+                await channel.SendAsync(command, context.CancellationToken).ConfigureAwait(false);
                 return;
             }
 

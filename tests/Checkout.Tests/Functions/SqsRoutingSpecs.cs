@@ -60,49 +60,10 @@ public sealed class When_the_retriable_steps_are_routed_to_a_lambda_behind_sqs
         });
         var order = await checkout.SubmitAsync(Scenario.Happy);
         var handler = lambda.GetRequiredService<SqsLambdaHandler>();
-        var state = await ChannelRun.CompleteAsync(checkout, order.OrderId, stop => PumpAsync(sqs, requests, handler, stop));
+        var state = await ChannelRun.CompleteAsync(checkout, order.OrderId, stop => SqsLambdaPump.RunAsync(sqs, requests, handler, stop));
 
         Assert.All(state.Steps, s => Assert.Equal(StepStatus.Completed, s.Status));
         Assert.Equal(["confirmation-sent", "crm-updated", "invoice-generated"], lambda.GetRequiredService<EffectLog>().For(order.OrderId).Order());
         Assert.Empty(checkout.Effects.For(order.OrderId).Intersect(["confirmation-sent", "crm-updated", "invoice-generated"]));
-    }
-
-    /// <summary>Plays the Lambda event source mapping: receives from the request queue and invokes the handler with the SQS event.</summary>
-    private static async Task PumpAsync(IAmazonSQS sqs, string queue, SqsLambdaHandler handler, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            ReceiveMessageResponse received;
-            try
-            {
-                received = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = queue, WaitTimeSeconds = 1, MaxNumberOfMessages = 10, MessageSystemAttributeNames = ["All"], MessageAttributeNames = ["All"] }, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            if (received.Messages is not { Count: > 0 } messages)
-            {
-                continue;
-            }
-
-            var sqsEvent = new SqsEvent
-            {
-                Records = [.. messages.Select(m => new SqsEventRecord
-                {
-                    MessageId = m.MessageId,
-                    ReceiptHandle = m.ReceiptHandle,
-                    Body = m.Body,
-                    EventSource = "aws:sqs",
-                    Attributes = m.Attributes ?? [],
-                })],
-            };
-            var response = await handler.HandleAsync(sqsEvent, CancellationToken.None);
-            foreach (var message in messages.Where(m => response.BatchItemFailures.All(f => f.ItemIdentifier != m.MessageId)))
-            {
-                await sqs.DeleteMessageAsync(queue, message.ReceiptHandle, CancellationToken.None);
-            }
-        }
     }
 }

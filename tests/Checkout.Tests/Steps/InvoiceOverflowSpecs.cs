@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Amazon.Runtime;
+using Amazon.SQS;
 using Checkout.Contracts;
 using Checkout.Saga;
 using Checkout.Simulation;
@@ -11,6 +13,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Sagas.Functions;
+using Sagas.Functions.Aws.Channel;
+using Sagas.Functions.Aws.Lambda;
+using Sagas.Functions.ClaimCheck;
 using Sagas.Placement;
 using Sagas.Steps;
 using Sagas.Testing;
@@ -156,7 +162,7 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
         await held.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await sagas.WaitAsync(order.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
         held.Release.TrySetResult();
-        var done = await sagas.WaitAsync(order.OrderId, s => s.History.Any(h => h.Kind == StepHistoryKind.IgnoredStaleReply), TimeSpan.FromSeconds(30));
+        var done = await sagas.WaitAsync(order.OrderId, s => s.History.Any(h => h is { Step: "GenerateInvoice", Kind: StepHistoryKind.IgnoredStaleReply }), TimeSpan.FromSeconds(30));
         await host.StopAsync();
 
         var invoice = done.History.Where(h => h.Step == "GenerateInvoice").Select(h => (h.Kind, h.Attempt)).ToList();
@@ -174,14 +180,106 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
         Assert.Single(effects.For(order.OrderId), e => e == StepEffectNames.InvoiceGenerated); // by the function host
     }
 
+    [Fact]
+    public async Task An_invoice_overflowing_to_a_lambda_behind_sqs_travels_by_claim_check_and_its_placement_comes_back()
+    {
+        var endpoint = Environment.GetEnvironmentVariable("SAGAS_TEST_SQS")
+            ?? throw new InvalidOperationException("SAGAS_TEST_SQS is not set: run the tests through eng/test.sh, which starts fauxqs.");
+        using var sqs = new AmazonSQSClient(new BasicAWSCredentials("test", "test"), new AmazonSQSConfig { ServiceURL = endpoint, AuthenticationRegion = "us-east-1" });
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var requests = (await sqs.CreateQueueAsync($"invoice-requests-{run}")).QueueUrl;
+        var replies = (await sqs.CreateQueueAsync($"invoice-replies-{run}")).QueueUrl;
+        var deadLetters = (await sqs.CreateQueueAsync($"invoice-dead-{run}")).QueueUrl;
+        var claimChecks = new RecordingClaimChecks();
+        var effects = new EffectLog();
+
+        // The overflow host: the invoice handler behind the SQS Lambda handler, redeeming claim checks from the shared store.
+        var function = new ServiceCollection().AddLogging().AddSingleton<IAmazonSQS>(sqs).AddSingleton(effects).AddSingleton<IClaimCheckStore>(claimChecks);
+        function.AddStepFunctions(f => f
+            .AddContracts(c => c.AddCheckoutContracts())
+            .AddHandler<GenerateInvoice, InvoiceGenerated, GenerateInvoiceHandler>()
+            .AddSqsLambdaHandler(o =>
+            {
+                o.ReplyQueueUrl = replies;
+                o.DeadLetterQueueUrl = deadLetters;
+            }));
+        await using var lambda = function.BuildServiceProvider();
+
+        // The worker: its invoice handler held at one in flight, the overflow host a queue whose messages the invoice
+        // commands do not fit in (MaxMessageBytes), so each goes by claim check.
+        await using var functions = await LoopbackStepFunctions.StartAsync(effects, configure: o => o.PickupDirectory = Path.Combine(_folder.Path, "mail")); // the other two steps
+        var held = new HeldInvoices(effects);
+        using var host = await StartWorkerAsync(
+            effects,
+            held,
+            functions.Endpoint,
+            route =>
+            {
+                route.Http = null;
+                route.Channel = "invoices";
+                route.Overflow = new StepOverflow { MaxInFlight = 1 };
+            },
+            services: s =>
+            {
+                s.AddSingleton<IAmazonSQS>(sqs);
+                s.AddSingleton<IClaimCheckStore>(claimChecks);
+                s.AddSqsStepChannel("invoices", o =>
+                {
+                    o.RequestQueueUrl = requests;
+                    o.ReplyQueueUrl = replies;
+                    o.ReceiveWaitTime = TimeSpan.FromSeconds(1);
+                    o.MaxMessageBytes = 1024; // the least SQS allows; an order of 30 lines is more
+                });
+            });
+        var bus = host.Services.GetRequiredService<IBus>();
+        var sagas = host.Services.GetRequiredService<SagaWatcher<CheckoutState>>();
+        var (first, second) = (Order(lines: 30), Order(lines: 30));
+        using var stop = new CancellationTokenSource();
+        var pumping = Checkout.Tests.Functions.SqsLambdaPump.RunAsync(sqs, requests, lambda.GetRequiredService<SqsLambdaHandler>(), stop.Token);
+
+        CheckoutState overflowed, primary;
+        try
+        {
+            await bus.Publish(first);
+            await held.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await bus.Publish(second);
+            overflowed = await sagas.WaitAsync(second.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(60));
+            held.Release.TrySetResult();
+            primary = await sagas.WaitAsync(first.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            held.Release.TrySetResult(); // else the worker's stop waits for the held invoice forever
+            await stop.CancelAsync();
+            await pumping;
+            await host.StopAsync();
+        }
+
+        Assert.Equal("overflow: 1 in flight, at most 1", Placement(overflowed)); // carried out on the command, back on the reply
+        Assert.Equal("primary: 0 in flight", Placement(primary));
+        Assert.Equal(1, held.Runs);
+        Assert.NotEmpty(claimChecks.Keys); // the overflowed command's data went by claim check
+        foreach (var order in new[] { first, second })
+        {
+            Assert.Single(effects.For(order.OrderId), e => e == StepEffectNames.InvoiceGenerated);
+        }
+    }
+
     public void Dispose() => _folder.Dispose();
 
     /// <summary>The checkout in this process, with <paramref name="held"/> as its invoice handler and its function steps routed to <paramref name="functions"/>.</summary>
     private static async Task<IHost> StartWorkerAsync(
-        EffectLog effects, HeldInvoices held, Uri functions, Action<Sagas.Gateway.StepRoute> invoices, int concurrentMessages = 32, CheckoutSettings? settings = null)
+        EffectLog effects,
+        HeldInvoices held,
+        Uri functions,
+        Action<Sagas.Gateway.StepRoute> invoices,
+        int concurrentMessages = 32,
+        CheckoutSettings? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        services?.Invoke(builder.Services);
         builder.Services.AddSingleton(effects);
         builder.Services.AddSingleton(settings ?? new CheckoutSettings());
         builder.Services.AddSingleton<IStepHandler<GenerateInvoice, InvoiceGenerated>>(held); // before AddCheckout's: the worker's handler
@@ -199,8 +297,29 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
     private static string? Placement(CheckoutState state)
         => Assert.Single(state.History, h => h.Step == "GenerateInvoice" && h.Kind == StepHistoryKind.Placed).Reason;
 
-    private static OrderSubmitted Order()
-        => OrderScenarios.CreateMix(1)[0] with { OrderId = Guid.NewGuid() };
+    private static OrderSubmitted Order(int? lines = null)
+    {
+        var order = OrderScenarios.CreateMix(1)[0] with { OrderId = Guid.NewGuid() };
+        return lines is { } count ? order with { Lines = [.. Enumerable.Range(1, count).Select(i => new OrderLine($"SKU-{i:D4}", 1, 2.5m))] } : order;
+    }
+
+    /// <summary>A claim-check store that remembers every key put in it, even once redeemed and deleted.</summary>
+    private sealed class RecordingClaimChecks : IClaimCheckStore
+    {
+        private readonly InMemoryClaimCheckStore _store = new();
+
+        public ConcurrentQueue<string> Keys { get; } = new();
+
+        public ValueTask PutAsync(string key, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+        {
+            Keys.Enqueue(key);
+            return _store.PutAsync(key, payload, cancellationToken);
+        }
+
+        public ValueTask<ReadOnlyMemory<byte>?> GetAsync(string key, CancellationToken cancellationToken = default) => _store.GetAsync(key, cancellationToken);
+
+        public ValueTask DeleteAsync(string key, CancellationToken cancellationToken = default) => _store.DeleteAsync(key, cancellationToken);
+    }
 
     /// <summary>The worker's invoice handler (by default the in-memory one): the first execution waits for the test's release.</summary>
     private sealed class HeldInvoices(IStepHandler<GenerateInvoice, InvoiceGenerated> handler) : IStepHandler<GenerateInvoice, InvoiceGenerated>
@@ -227,7 +346,7 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
             if (Interlocked.Increment(ref _runs) == 1)
             {
                 Entered.TrySetResult();
-                await Release.Task;
+                await Release.Task.WaitAsync(TimeSpan.FromSeconds(90)); // bounded: a failed spec must not hold the worker's stop forever
             }
 
             return await handler.HandleAsync(command, context);

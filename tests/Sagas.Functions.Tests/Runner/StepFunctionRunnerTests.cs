@@ -52,6 +52,22 @@ public class StepFunctionRunnerTests
     }
 
     [Fact]
+    public async Task The_placement_an_overflowing_sender_put_on_the_command_comes_back_on_the_reply_and_its_duplicate()
+    {
+        await using var host = new RunnerHost();
+        var placed = Commands.ReserveStock(SagaId, id: "placed");
+        placed[SagaAttributes.Placement] = "overflow: 4 in flight, at most 4";
+
+        var reply = (await host.Runner.RunAsync(placed)).Reply!;
+        var duplicate = (await host.Runner.RunAsync(placed)).Reply!;
+        var unplaced = (await host.Runner.RunAsync(Commands.ReserveStock(SagaId, id: "unplaced"))).Reply!;
+
+        Assert.Equal("overflow: 4 in flight, at most 4", reply[SagaAttributes.Placement.Name]);
+        Assert.Equal("overflow: 4 in flight, at most 4", duplicate[SagaAttributes.Placement.Name]);
+        Assert.Null(unplaced[SagaAttributes.Placement.Name]);
+    }
+
+    [Fact]
     public async Task Reply_id_is_derived_from_the_command_source_and_id()
     {
         await using var first = new RunnerHost();
