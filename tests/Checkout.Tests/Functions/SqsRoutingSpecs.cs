@@ -1,4 +1,3 @@
-using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Checkout.Contracts;
@@ -18,9 +17,7 @@ public sealed class When_the_retriable_steps_are_routed_to_a_lambda_behind_sqs
     [Fact]
     public async Task The_same_checkout_completes_with_each_retriable_step_run_by_the_lambda_handler()
     {
-        var endpoint = Environment.GetEnvironmentVariable("SAGAS_TEST_SQS")
-            ?? throw new InvalidOperationException("SAGAS_TEST_SQS is not set: run the tests through eng/test.sh, which starts fauxqs.");
-        using var sqs = new AmazonSQSClient(new BasicAWSCredentials("test", "test"), new AmazonSQSConfig { ServiceURL = endpoint, AuthenticationRegion = "us-east-1" });
+        using var sqs = Fauxqs.Client();
         var run = Guid.NewGuid().ToString("N")[..8];
         var requests = (await sqs.CreateQueueAsync($"checkout-crm-requests-{run}")).QueueUrl;
         var replies = (await sqs.CreateQueueAsync($"checkout-crm-replies-{run}")).QueueUrl;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Amazon.Runtime;
 using Amazon.SQS;
 using Checkout.Contracts;
 using Checkout.Saga;
@@ -34,11 +33,7 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
     public async Task The_next_invoice_overflows_to_the_function_host_and_each_order_gets_one_invoice_recorded_where_it_ran()
     {
         var effects = new EffectLog();
-        await using var functions = await LoopbackStepFunctions.StartAsync(effects, configure: o =>
-        {
-            o.OutputDirectory = Path.Combine(_folder.Path, "invoices");
-            o.PickupDirectory = Path.Combine(_folder.Path, "mail");
-        });
+        await using var functions = await StartFunctionsAsync(effects);
         var held = new HeldInvoices(effects);
         using var host = await StartWorkerAsync(effects, held, functions.Endpoint, invoices => invoices.Overflow = new StepOverflow { MaxInFlight = 1 });
         var bus = host.Services.GetRequiredService<IBus>();
@@ -70,7 +65,7 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
     public async Task A_command_the_function_host_cannot_take_stays_on_the_worker_however_behind_it_is()
     {
         var effects = new EffectLog();
-        await using var functions = await LoopbackStepFunctions.StartAsync(effects, configure: o => o.OutputDirectory = Path.Combine(_folder.Path, "invoices"));
+        await using var functions = await StartFunctionsAsync(effects);
         var held = new HeldInvoices(effects);
         using var host = await StartWorkerAsync(effects, held, functions.Endpoint, invoices =>
         {
@@ -100,11 +95,7 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
         // One consumer slot: while the first invoice is held, the second waits in the queue, and the worker's in-flight
         // count never passes its one slot. Only the second command's wait says that the worker is behind.
         var effects = new EffectLog();
-        await using var functions = await LoopbackStepFunctions.StartAsync(effects, configure: o =>
-        {
-            o.OutputDirectory = Path.Combine(_folder.Path, "invoices");
-            o.PickupDirectory = Path.Combine(_folder.Path, "mail");
-        });
+        await using var functions = await StartFunctionsAsync(effects);
         var held = new HeldInvoices(effects);
         using var host = await StartWorkerAsync(
             effects,
@@ -145,7 +136,7 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
         // reply is ignored.
         var effects = new EffectLog();
         var invoices = Path.Combine(_folder.Path, "invoices");
-        await using var functions = await LoopbackStepFunctions.StartAsync(effects, configure: o => o.OutputDirectory = invoices);
+        await using var functions = await StartFunctionsAsync(effects);
         var held = new HeldInvoices(new PdfInvoices(
             Options.Create(new CheckoutStepsOptions { OutputDirectory = invoices }), TimeProvider.System, effects, NullLogger<PdfInvoices>.Instance));
         using var host = await StartWorkerAsync(
@@ -183,9 +174,7 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
     [Fact]
     public async Task An_invoice_overflowing_to_a_lambda_behind_sqs_travels_by_claim_check_and_its_placement_comes_back()
     {
-        var endpoint = Environment.GetEnvironmentVariable("SAGAS_TEST_SQS")
-            ?? throw new InvalidOperationException("SAGAS_TEST_SQS is not set: run the tests through eng/test.sh, which starts fauxqs.");
-        using var sqs = new AmazonSQSClient(new BasicAWSCredentials("test", "test"), new AmazonSQSConfig { ServiceURL = endpoint, AuthenticationRegion = "us-east-1" });
+        using var sqs = Checkout.Tests.Functions.Fauxqs.Client();
         var run = Guid.NewGuid().ToString("N")[..8];
         var requests = (await sqs.CreateQueueAsync($"invoice-requests-{run}")).QueueUrl;
         var replies = (await sqs.CreateQueueAsync($"invoice-replies-{run}")).QueueUrl;
@@ -207,7 +196,7 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
 
         // The worker: its invoice handler held at one in flight, the overflow host a queue whose messages the invoice
         // commands do not fit in (MaxMessageBytes), so each goes by claim check.
-        await using var functions = await LoopbackStepFunctions.StartAsync(effects, configure: o => o.PickupDirectory = Path.Combine(_folder.Path, "mail")); // the other two steps
+        await using var functions = await StartFunctionsAsync(effects); // the other two steps
         var held = new HeldInvoices(effects);
         using var host = await StartWorkerAsync(
             effects,
@@ -266,6 +255,14 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
     }
 
     public void Dispose() => _folder.Dispose();
+
+    /// <summary>The checkout's function host on loopback HTTP, writing invoices and mail under this spec's folder.</summary>
+    private Task<LoopbackStepFunctions> StartFunctionsAsync(EffectLog effects)
+        => LoopbackStepFunctions.StartAsync(effects, configure: o =>
+        {
+            o.OutputDirectory = Path.Combine(_folder.Path, "invoices");
+            o.PickupDirectory = Path.Combine(_folder.Path, "mail");
+        });
 
     /// <summary>The checkout in this process, with <paramref name="held"/> as its invoice handler and its function steps routed to <paramref name="functions"/>.</summary>
     private static async Task<IHost> StartWorkerAsync(
