@@ -38,8 +38,9 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
         var stepContext = new StepContext(sagaId, attributes.Step, attributes.Attempt, attributes.Compensation, context.CancellationToken);
 
         var handler = services.GetService<IStepHandler<TCommand, TResult>>();
-        var size = BodySize(context);
-        var (route, placed) = Place(contract.EventType, attributes.Step, handler is not null, size, context.SentTime);
+        gateway.TryGetRoute(contract.EventType, out var declared);
+        var size = declared?.MaxPayloadBytes is null ? 0 : BodySize(context); // only a route with a limit needs it
+        var (route, placed) = Place(contract.EventType, attributes.Step, declared, handler is not null, size, context.SentTime);
         object reply;
         if (placed is null && route is { Http: not null } && !StepLimits.Fits(route, size))
         {
@@ -100,9 +101,9 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
     /// Where a command runs: at its route's function, or in this process (no route; or a route with
     /// <see cref="StepRoute.Overflow"/> while the handler here keeps up, or whose function cannot take the command).
     /// </summary>
-    private (StepRoute? Route, PlacementDecision? Placed) Place(string eventType, string step, bool hasHandler, long size, DateTime? sentAt)
+    private (StepRoute? Route, PlacementDecision? Placed) Place(string eventType, string step, StepRoute? route, bool hasHandler, long size, DateTime? sentAt)
     {
-        if (!gateway.TryGetRoute(eventType, out var route) || route.Overflow is not { } overflow || !hasHandler)
+        if (route?.Overflow is not { } overflow || !hasHandler)
         {
             return (route, null);
         }
