@@ -30,16 +30,22 @@ internal sealed partial class StepGateway(
     TimeProvider time,
     ILogger<StepGateway> logger) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, ResiliencePipeline<CloudEvent>> _pipelines = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Type, Uri Endpoint), (ResiliencePipeline<CloudEvent> Pipeline, CircuitBreakerStateProvider Circuit)> _pipelines = new();
     private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
 
     public bool TryGetRoute(string eventType, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StepRoute? route)
         => routing.CurrentValue.Routes.TryGetValue(eventType, out route);
 
+    /// <summary>Whether the circuit of <paramref name="route"/>'s HTTP function is open for commands of <paramref name="eventType"/>: its calls fail at once.</summary>
+    public bool IsCircuitOpen(string eventType, StepRoute route)
+        => route.Http is { } endpoint
+            && _pipelines.TryGetValue((eventType, endpoint), out var called)
+            && called.Circuit.CircuitState is CircuitState.Open or CircuitState.Isolated;
+
     /// <summary>Runs the step at its function; never throws for a failed call (it becomes a transient <see cref="StepFailed"/>).</summary>
     public async Task<object> InvokeAsync(CloudEvent command, StepContext step, StepRoute route, CancellationToken cancellationToken)
     {
-        var pipeline = _pipelines.GetOrAdd(command.Type!, _ => Build(route));
+        var (pipeline, _) = _pipelines.GetOrAdd((command.Type!, route.Http!), static (_, r) => Build(r), (this, route));
         try
         {
             var reply = await pipeline.ExecuteAsync(static async (state, token) => await state.self.CallAsync(state.command, state.route, token).ConfigureAwait(false), (self: this, command, route), cancellationToken).ConfigureAwait(false);
@@ -97,7 +103,13 @@ internal sealed partial class StepGateway(
             : new PermanentStepCallException(reason);
     }
 
-    private ResiliencePipeline<CloudEvent> Build(StepRoute route)
+    private static (ResiliencePipeline<CloudEvent>, CircuitBreakerStateProvider) Build((StepGateway Self, StepRoute Route) state)
+    {
+        var circuit = new CircuitBreakerStateProvider();
+        return (state.Self.Build(state.Route, circuit), circuit);
+    }
+
+    private ResiliencePipeline<CloudEvent> Build(StepRoute route, CircuitBreakerStateProvider circuit)
     {
         var transient = new PredicateBuilder<CloudEvent>()
             .Handle<HttpRequestException>()
@@ -129,6 +141,7 @@ internal sealed partial class StepGateway(
                 MinimumThroughput = 10,
                 SamplingDuration = TimeSpan.FromSeconds(30),
                 BreakDuration = route.BreakDuration,
+                StateProvider = circuit,
             })
             .AddTimeout(route.AttemptTimeout)
             .Build();

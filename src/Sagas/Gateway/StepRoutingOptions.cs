@@ -68,9 +68,10 @@ public sealed class StepRoute
     /// <summary>
     /// The largest command the function's host takes, in bytes (AWS Lambda invoked synchronously: 6 MB; through SQS:
     /// 256 KB; Azure Storage Queues: 64 KB). A step that declares larger commands
-    /// (<see cref="Steps.StepOptions.MaxPayloadBytes"/>) is refused at start; at dispatch a command over it stays in this
-    /// process when its step can overflow, and is refused (a permanent failure naming the limit) when the function is its
-    /// only host. Default: not declared.
+    /// (<see cref="Steps.StepOptions.MaxPayloadBytes"/>) is refused at start unless one of the <see cref="Alternates"/>
+    /// takes them; at dispatch a command over it goes to the first alternate that takes it, else stays in this process when
+    /// its step can overflow, and is refused (a permanent failure naming the limit) when the functions are its only hosts.
+    /// Default: not declared.
     /// </summary>
     public int? MaxPayloadBytes { get; set; }
 
@@ -80,4 +81,13 @@ public sealed class StepRoute
     /// process every command goes to the function, as without it. Default: none.
     /// </summary>
     public Placement.StepOverflow? Overflow { get; set; }
+
+    /// <summary>
+    /// More hosts for the step, tried in order after this route's own for a command it cannot take: one over its
+    /// <see cref="MaxPayloadBytes"/>, or any while its circuit is open (an HTTP host that keeps failing). For example an
+    /// HTTP function first, then a Lambda behind SQS whose channel checks large commands in. Each names its own
+    /// <see cref="Http"/> or <see cref="Channel"/>, call settings and limits; <see cref="Overflow"/> and <see cref="Alternates"/>
+    /// belong to the route itself. The host each command went to, and why, is in the saga's history. Default: none.
+    /// </summary>
+    public IList<StepRoute> Alternates { get; } = new List<StepRoute>();
 }

@@ -30,15 +30,21 @@ internal static class StepLimits
                     continue;
                 }
 
-                var where = $"its route {eventType}";
-                if (step.Options.MaxDuration is { } expected && route.MaxDuration is { } hostMax && expected > hostMax)
+                var hosts = StepHosts.Of(route).ToList();
+                for (var i = 0; i < hosts.Count; i++)
                 {
-                    yield return Text($"{name} may run {expected} (MaxDuration), but {where} holds a call for at most {hostMax} (StepRoute.MaxDuration).");
+                    var where = i == 0 ? $"its route {eventType}" : $"its route {eventType}'s alternate {StepHosts.Describe(hosts[i])}";
+                    if (step.Options.MaxDuration is { } expected && hosts[i].MaxDuration is { } hostMax && expected > hostMax)
+                    {
+                        yield return Text($"{name} may run {expected} (MaxDuration), but {where} holds a call for at most {hostMax} (StepRoute.MaxDuration).");
+                    }
                 }
 
-                if (step.Options.MaxPayloadBytes is { } bytes && route.MaxPayloadBytes is { } hostBytes && bytes > hostBytes)
+                if (step.Options.MaxPayloadBytes is { } bytes && !hosts.Any(h => Fits(h, bytes)))
                 {
-                    yield return Text($"{name} sends commands of up to {bytes} bytes (MaxPayloadBytes), but {where} takes at most {hostBytes} (StepRoute.MaxPayloadBytes).");
+                    yield return hosts.Count == 1
+                        ? Text($"{name} sends commands of up to {bytes} bytes (MaxPayloadBytes), but its route {eventType} takes at most {route.MaxPayloadBytes} (StepRoute.MaxPayloadBytes).")
+                        : Text($"{name} sends commands of up to {bytes} bytes (MaxPayloadBytes), but no host of its route {eventType} takes more than {hosts.Max(h => h.MaxPayloadBytes)} (StepRoute.MaxPayloadBytes).");
                 }
             }
         }

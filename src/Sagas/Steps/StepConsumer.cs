@@ -39,13 +39,13 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
 
         var handler = services.GetService<IStepHandler<TCommand, TResult>>();
         gateway.TryGetRoute(contract.EventType, out var declared);
-        var size = declared?.MaxPayloadBytes is null ? 0 : BodySize(context); // only a route with a limit needs it
-        var (route, placed) = Place(contract.EventType, attributes.Step, declared, handler is not null, size, context.SentTime);
+        var size = declared is { } r && HasLimits(r) ? BodySize(context) : 0; // only a route with a limit needs it
+        var (route, placed, refused) = Place(contract.EventType, attributes.Step, declared, handler is not null, size, context.SentTime);
         object reply;
-        if (placed is null && route is { Http: not null } && !StepLimits.Fits(route, size))
+        if (refused is not null)
         {
             // Never smaller next time: a permanent failure, named, instead of a call the host refuses.
-            reply = StepReplies.Refused(stepContext, string.Create(CultureInfo.InvariantCulture, $"the command's {size} bytes are over {contract.EventType}'s route's MaxPayloadBytes {route.MaxPayloadBytes}"));
+            reply = StepReplies.Refused(stepContext, refused);
         }
         else if (route?.Channel is { } channelName)
         {
@@ -72,7 +72,7 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
         }
         else if (handler is not null)
         {
-            using var execution = placed is null ? default(StepLoad.Execution?) : placements.LoadOf(contract.EventType).Start();
+            using var execution = placed is { Overflow: false } ? placements.LoadOf(contract.EventType).Start() : default(StepLoad.Execution?);
             reply = await RunLocallyAsync(handler, context.Message, stepContext).ConfigureAwait(false);
         }
         else
@@ -98,24 +98,60 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
     }
 
     /// <summary>
-    /// Where a command runs: at its route's function, or in this process (no route; or a route with
-    /// <see cref="StepRoute.Overflow"/> while the handler here keeps up, or whose function cannot take the command).
+    /// Where a command runs: in this process (no route; or a route with <see cref="StepRoute.Overflow"/> while the handler
+    /// here keeps up, or none of whose functions can take the command now), or at the first of its route's functions
+    /// (<see cref="StepHosts"/>) that takes it. A placement is what the saga's history records; a refusal, a command no
+    /// host can ever take.
     /// </summary>
-    private (StepRoute? Route, PlacementDecision? Placed) Place(string eventType, string step, StepRoute? route, bool hasHandler, long size, DateTime? sentAt)
+    private (StepRoute? Host, PlacementDecision? Placed, string? Refused) Place(string eventType, string step, StepRoute? route, bool hasHandler, long size, DateTime? sentAt)
     {
-        if (route?.Overflow is not { } overflow || !hasHandler)
+        if (route is null)
         {
-            return (route, null);
+            return (null, null, null);
         }
 
-        var placed = placements.Decide(eventType, step, overflow, sentAt is { } sent ? new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc)) : null);
-        if (placed.Overflow && !StepLimits.Fits(route, size))
+        if (route.Overflow is { } overflow && hasHandler)
         {
-            placed = new PlacementDecision(false, string.Create(CultureInfo.InvariantCulture, $"primary: the command's {size} bytes are over the overflow host's {route.MaxPayloadBytes}"));
+            var decision = placements.Decide(eventType, overflow, sentAt is { } sent ? new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc)) : null);
+            StepRoute? overflowHost = null;
+            if (decision.Overflow)
+            {
+                var choice = StepHosts.Choose(route, size, h => gateway.IsCircuitOpen(eventType, h));
+                overflowHost = choice.Host;
+                decision = overflowHost is null
+                    ? new PlacementDecision(false, $"primary: {choice.Passed}")
+                    : decision with { Reason = route.Alternates.Count == 0 ? decision.Reason : $"{decision.Reason}; to {StepHosts.Describe(overflowHost)}{(choice.Passed is null ? string.Empty : $" ({choice.Passed})")}" };
+            }
+
+            StepPlacements.Count(step, decision);
+            return (overflowHost, decision, null);
         }
 
-        return (placed.Overflow ? route : null, placed);
+        if (route.Alternates.Count == 0)
+        {
+            return StepLimits.Fits(route, size)
+                ? (route, null, null)
+                : (null, null, string.Create(CultureInfo.InvariantCulture, $"the command's {size} bytes are over {eventType}'s route's MaxPayloadBytes {route.MaxPayloadBytes}"));
+        }
+
+        var chosen = StepHosts.Choose(route, size, h => gateway.IsCircuitOpen(eventType, h));
+        var host = chosen.Host ?? chosen.Fitting; // every host that takes it has an open circuit: the first answers the saga that it is unavailable
+        if (host is null)
+        {
+            return (null, null, $"no host of {eventType}'s route takes the command: {chosen.Passed}");
+        }
+
+        if (host == route)
+        {
+            return (route, null, null);
+        }
+
+        var moved = new PlacementDecision(true, $"alternate {StepHosts.Describe(host)}: {chosen.Passed}");
+        StepPlacements.Count(step, moved);
+        return (host, moved, null);
     }
+
+    private static bool HasLimits(StepRoute route) => route.MaxPayloadBytes is not null || route.Alternates.Any(a => a.MaxPayloadBytes is not null);
 
     private async Task<object> RunLocallyAsync(IStepHandler<TCommand, TResult> handler, TCommand command, StepContext stepContext)
     {

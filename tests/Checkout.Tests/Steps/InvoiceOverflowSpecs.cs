@@ -174,25 +174,8 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
     [Fact]
     public async Task An_invoice_overflowing_to_a_lambda_behind_sqs_travels_by_claim_check_and_its_placement_comes_back()
     {
-        using var sqs = Checkout.Tests.Functions.Fauxqs.Client();
-        var run = Guid.NewGuid().ToString("N")[..8];
-        var requests = (await sqs.CreateQueueAsync($"invoice-requests-{run}")).QueueUrl;
-        var replies = (await sqs.CreateQueueAsync($"invoice-replies-{run}")).QueueUrl;
-        var deadLetters = (await sqs.CreateQueueAsync($"invoice-dead-{run}")).QueueUrl;
-        var claimChecks = new RecordingClaimChecks();
         var effects = new EffectLog();
-
-        // The overflow host: the invoice handler behind the SQS Lambda handler, redeeming claim checks from the shared store.
-        var function = new ServiceCollection().AddLogging().AddSingleton<IAmazonSQS>(sqs).AddSingleton(effects).AddSingleton<IClaimCheckStore>(claimChecks);
-        function.AddStepFunctions(f => f
-            .AddContracts(c => c.AddCheckoutContracts())
-            .AddHandler<GenerateInvoice, InvoiceGenerated, GenerateInvoiceHandler>()
-            .AddSqsLambdaHandler(o =>
-            {
-                o.ReplyQueueUrl = replies;
-                o.DeadLetterQueueUrl = deadLetters;
-            }));
-        await using var lambda = function.BuildServiceProvider();
+        await using var lambda = await SqsInvoiceLambda.StartAsync(effects);
 
         // The worker: its invoice handler held at one in flight, the overflow host a queue whose messages the invoice
         // commands do not fit in (MaxMessageBytes), so each goes by claim check.
@@ -208,23 +191,10 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
                 route.Channel = "invoices";
                 route.Overflow = new StepOverflow { MaxInFlight = 1 };
             },
-            services: s =>
-            {
-                s.AddSingleton<IAmazonSQS>(sqs);
-                s.AddSingleton<IClaimCheckStore>(claimChecks);
-                s.AddSqsStepChannel("invoices", o =>
-                {
-                    o.RequestQueueUrl = requests;
-                    o.ReplyQueueUrl = replies;
-                    o.ReceiveWaitTime = TimeSpan.FromSeconds(1);
-                    o.MaxMessageBytes = 1024; // the least SQS allows; an order of 30 lines is more
-                });
-            });
+            services: lambda.AddChannel);
         var bus = host.Services.GetRequiredService<IBus>();
         var sagas = host.Services.GetRequiredService<SagaWatcher<CheckoutState>>();
         var (first, second) = (Order(lines: 30), Order(lines: 30));
-        using var stop = new CancellationTokenSource();
-        var pumping = Checkout.Tests.Functions.SqsLambdaPump.RunAsync(sqs, requests, lambda.GetRequiredService<SqsLambdaHandler>(), stop.Token);
 
         CheckoutState overflowed, primary;
         try
@@ -239,16 +209,69 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
         finally
         {
             held.Release.TrySetResult(); // else the worker's stop waits for the held invoice forever
-            await stop.CancelAsync();
-            await pumping;
             await host.StopAsync();
         }
 
         Assert.Equal("overflow: 1 in flight, at most 1", Placement(overflowed)); // carried out on the command, back on the reply
         Assert.Equal("primary: 0 in flight", Placement(primary));
         Assert.Equal(1, held.Runs);
-        Assert.NotEmpty(claimChecks.Keys); // the overflowed command's data went by claim check
+        Assert.NotEmpty(lambda.ClaimChecks.Keys); // the overflowed command's data went by claim check
         foreach (var order in new[] { first, second })
+        {
+            Assert.Single(effects.For(order.OrderId), e => e == StepEffectNames.InvoiceGenerated);
+        }
+    }
+
+    [Fact]
+    public async Task An_invoice_too_large_for_the_http_function_overflows_to_the_next_host_a_lambda_behind_sqs()
+    {
+        // Two overflow hosts: the function host over HTTP, which takes commands of at most 3,000 bytes, then a Lambda behind
+        // SQS. While the worker is behind, a small invoice goes to the first and a large one (100 lines) to the second.
+        var effects = new EffectLog();
+        await using var lambda = await SqsInvoiceLambda.StartAsync(effects);
+        await using var functions = await StartFunctionsAsync(effects);
+        var held = new HeldInvoices(effects);
+        using var host = await StartWorkerAsync(
+            effects,
+            held,
+            functions.Endpoint,
+            route =>
+            {
+                route.MaxPayloadBytes = 3000;
+                route.Overflow = new StepOverflow { MaxInFlight = 1 };
+                route.Alternates.Add(new Sagas.Gateway.StepRoute { Channel = "invoices" });
+            },
+            services: lambda.AddChannel);
+        var bus = host.Services.GetRequiredService<IBus>();
+        var sagas = host.Services.GetRequiredService<SagaWatcher<CheckoutState>>();
+        var (first, small, large) = (Order(), Order(), Order(lines: 100));
+
+        CheckoutState toFunction, toLambda;
+        try
+        {
+            await bus.Publish(first);
+            await held.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await bus.Publish(small);
+            toFunction = await sagas.WaitAsync(small.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+            await bus.Publish(large);
+            toLambda = await sagas.WaitAsync(large.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(60));
+            held.Release.TrySetResult();
+            await sagas.WaitAsync(first.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            held.Release.TrySetResult();
+            await host.StopAsync();
+        }
+
+        Assert.Equal($"overflow: 1 in flight, at most 1; to {functions.Endpoint}", Placement(toFunction));
+        Assert.Matches(
+            $"^overflow: 1 in flight, back at 0.5; to channel 'invoices' \\(the command's [0-9]+ bytes are over {System.Text.RegularExpressions.Regex.Escape(functions.Endpoint.ToString())}'s 3000\\)$",
+            Placement(toLambda)); // back from the Lambda on its reply
+        Assert.Single(Directory.GetFiles(Path.Combine(_folder.Path, "invoices"), "*.pdf")); // the small one's, by the function host
+        Assert.NotEmpty(lambda.ClaimChecks.Keys); // the large one's, by claim check through the queue
+        Assert.Equal(1, held.Runs);
+        foreach (var order in new[] { first, small, large })
         {
             Assert.Single(effects.For(order.OrderId), e => e == StepEffectNames.InvoiceGenerated);
         }
@@ -298,6 +321,71 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
     {
         var order = OrderScenarios.CreateMix(1)[0] with { OrderId = Guid.NewGuid() };
         return lines is { } count ? order with { Lines = [.. Enumerable.Range(1, count).Select(i => new OrderLine($"SKU-{i:D4}", 1, 2.5m))] } : order;
+    }
+
+    /// <summary>
+    /// The invoice handler behind the SQS Lambda handler on fauxqs, redeeming claim checks from a store it shares with the
+    /// worker, with the Lambda event source mapping played until disposed; <see cref="AddChannel"/> gives the worker the
+    /// channel <c>invoices</c> to it, whose messages hold at most 1,024 bytes.
+    /// </summary>
+    private sealed class SqsInvoiceLambda : IAsyncDisposable
+    {
+        private readonly IAmazonSQS _sqs;
+        private readonly ServiceProvider _lambda;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _pumping;
+        private readonly string _requests;
+        private readonly string _replies;
+
+        private SqsInvoiceLambda(IAmazonSQS sqs, ServiceProvider lambda, RecordingClaimChecks claimChecks, string requests, string replies)
+        {
+            (_sqs, _lambda, ClaimChecks, _requests, _replies) = (sqs, lambda, claimChecks, requests, replies);
+            _pumping = Checkout.Tests.Functions.SqsLambdaPump.RunAsync(sqs, requests, lambda.GetRequiredService<SqsLambdaHandler>(), _stop.Token);
+        }
+
+        public RecordingClaimChecks ClaimChecks { get; }
+
+        public static async Task<SqsInvoiceLambda> StartAsync(EffectLog effects)
+        {
+            IAmazonSQS sqs = Checkout.Tests.Functions.Fauxqs.Client();
+            var run = Guid.NewGuid().ToString("N")[..8];
+            var requests = (await sqs.CreateQueueAsync($"invoice-requests-{run}")).QueueUrl;
+            var replies = (await sqs.CreateQueueAsync($"invoice-replies-{run}")).QueueUrl;
+            var deadLetters = (await sqs.CreateQueueAsync($"invoice-dead-{run}")).QueueUrl;
+            var claimChecks = new RecordingClaimChecks();
+            var function = new ServiceCollection().AddLogging().AddSingleton(sqs).AddSingleton(effects).AddSingleton<IClaimCheckStore>(claimChecks);
+            function.AddStepFunctions(f => f
+                .AddContracts(c => c.AddCheckoutContracts())
+                .AddHandler<GenerateInvoice, InvoiceGenerated, GenerateInvoiceHandler>()
+                .AddSqsLambdaHandler(o =>
+                {
+                    o.ReplyQueueUrl = replies;
+                    o.DeadLetterQueueUrl = deadLetters;
+                }));
+            return new SqsInvoiceLambda(sqs, function.BuildServiceProvider(), claimChecks, requests, replies);
+        }
+
+        public void AddChannel(IServiceCollection services)
+        {
+            services.AddSingleton(_sqs);
+            services.AddSingleton<IClaimCheckStore>(ClaimChecks);
+            services.AddSqsStepChannel("invoices", o =>
+            {
+                o.RequestQueueUrl = _requests;
+                o.ReplyQueueUrl = _replies;
+                o.ReceiveWaitTime = TimeSpan.FromSeconds(1);
+                o.MaxMessageBytes = 1024; // the least SQS allows; an order of 30 lines is more
+            });
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _pumping;
+            await _lambda.DisposeAsync();
+            _sqs.Dispose();
+            _stop.Dispose();
+        }
     }
 
     /// <summary>A claim-check store that remembers every key put in it, even once redeemed and deleted.</summary>

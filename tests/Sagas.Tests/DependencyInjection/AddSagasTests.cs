@@ -125,6 +125,50 @@ public sealed class AddSagasTests
     }
 
     [Fact]
+    public void A_wrong_alternate_host_is_named_by_its_place_in_the_route()
+    {
+        var services = new ServiceCollection();
+        services.AddSagas(sagas => sagas.AddOnboarding().RouteSteps(r => r.Routes["com.example.reserve.v1"] = new Sagas.Gateway.StepRoute
+        {
+            Http = new Uri("http://fn/steps"),
+            Alternates =
+            {
+                new Sagas.Gateway.StepRoute { Channel = "reserve", MaxPayloadBytes = 0 },
+                new Sagas.Gateway.StepRoute { Http = new Uri("http://big-fn/steps"), Overflow = new Sagas.Placement.StepOverflow { MaxInFlight = 2 } },
+            },
+        }));
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<Sagas.Gateway.StepRoutingOptions>>().Value);
+
+        Assert.Equal(
+            [
+                "StepRoutingOptions.Routes[\"com.example.reserve.v1\"].Alternates[0].MaxPayloadBytes must be positive, got 0.",
+                "StepRoutingOptions.Routes[\"com.example.reserve.v1\"].Alternates[1] cannot have its own Overflow or Alternates: they belong to the route.",
+            ],
+            error.Failures);
+    }
+
+    [Fact]
+    public void Alternate_hosts_bind_from_configuration()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Routes:com.example.reserve.v1:Http"] = "http://fn/steps",
+            ["Routes:com.example.reserve.v1:MaxPayloadBytes"] = "1048576",
+            ["Routes:com.example.reserve.v1:Alternates:0:Channel"] = "reserve",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSagas(sagas => sagas.AddOnboarding());
+        services.Configure<Sagas.Gateway.StepRoutingOptions>(configuration);
+        using var provider = services.BuildServiceProvider();
+
+        var route = provider.GetRequiredService<IOptions<Sagas.Gateway.StepRoutingOptions>>().Value.Routes["com.example.reserve.v1"];
+
+        Assert.Equal("reserve", Assert.Single(route.Alternates).Channel);
+    }
+
+    [Fact]
     public void Registering_a_contract_without_the_attribute_names_the_fix()
     {
         var services = new ServiceCollection();

@@ -13,8 +13,8 @@ public sealed class When_the_process_places_a_command
         var placements = new StepPlacements(_time);
         var overflow = new StepOverflow { QueueWaitTarget = TimeSpan.FromSeconds(1) };
 
-        var fresh = placements.Decide("com.example.invoice.v1", "Invoice", overflow, sentAt: _time.GetUtcNow().AddMilliseconds(-200));
-        var stale = placements.Decide("com.example.invoice.v1", "Invoice", overflow, sentAt: _time.GetUtcNow().AddSeconds(-3));
+        var fresh = placements.Decide("com.example.invoice.v1", overflow, sentAt: _time.GetUtcNow().AddMilliseconds(-200));
+        var stale = placements.Decide("com.example.invoice.v1", overflow, sentAt: _time.GetUtcNow().AddSeconds(-3));
 
         Assert.Equal((false, "primary: 0 in flight"), (fresh.Overflow, fresh.Reason));
         Assert.Equal((true, "overflow: waited 3000 ms in the queue, above 1000 ms"), (stale.Overflow, stale.Reason));
@@ -26,8 +26,8 @@ public sealed class When_the_process_places_a_command
         var placements = new StepPlacements(_time);
         var overflow = new StepOverflow { QueueWaitTarget = TimeSpan.FromSeconds(1) };
 
-        Assert.True(placements.Decide("com.example.invoice.v1", "Invoice", overflow, _time.GetUtcNow().AddSeconds(-3)).Overflow);
+        Assert.True(placements.Decide("com.example.invoice.v1", overflow, _time.GetUtcNow().AddSeconds(-3)).Overflow);
 
-        Assert.False(placements.Decide("com.example.ship.v1", "Ship", overflow, _time.GetUtcNow()).Overflow);
+        Assert.False(placements.Decide("com.example.ship.v1", overflow, _time.GetUtcNow()).Overflow);
     }
 }

@@ -1,0 +1,105 @@
+using Microsoft.Extensions.DependencyInjection;
+using Sagas.Gateway;
+using Sagas.Placement;
+using Sagas.Steps;
+using Sagas.Testing;
+using Sagas.Tests.Onboarding;
+
+namespace Sagas.Tests.Placement;
+
+// SendWelcome runs in this process and overflows at one in flight to a function nobody listens for: every call to it is
+// refused. The first welcome is held here, so the others overflow and fail; once the function's circuit opens (10 failed
+// calls), their retries run in this process instead of waiting the function's outage out.
+public sealed class When_the_overflow_hosts_circuit_is_open
+{
+    [Fact]
+    public async Task Overflowing_commands_run_in_the_process_and_every_saga_completes()
+    {
+        var held = new HeldWelcomes();
+        await using var host = await SagaTestHost.StartAsync(
+            sagas => sagas.AddOnboarding().RouteSteps(r => r.Routes["com.example.onboarding.send-welcome.v1"] = new StepRoute
+            {
+                Http = new Uri("http://127.0.0.1:9/steps"), // the discard port: connection refused
+                MaxRetries = 0,
+                Overflow = new StepOverflow { MaxInFlight = 1 },
+            }),
+            services =>
+            {
+                services.AddSingleton<IStepHandler<SendWelcome, Done>>(held); // before AddOnboarding's
+                SagaTestHost.AddWatcher<OnboardingState>(services);
+            });
+        var watcher = host.Watcher<OnboardingState>();
+        var first = Guid.NewGuid();
+        var others = Enumerable.Range(0, 11).Select(_ => Guid.NewGuid()).ToList();
+
+        await host.Bus.Publish(new SignupReceived(first, "ada@example.com"));
+        await held.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        foreach (var account in others)
+        {
+            await host.Bus.Publish(new SignupReceived(account, "ada@example.com"));
+        }
+
+        foreach (var account in others)
+        {
+            await watcher.WaitAsync(account, s => s.History.Any(h => h is { Step: "SendWelcome", Kind: StepHistoryKind.Unavailable }), TimeSpan.FromSeconds(30));
+        }
+
+        var done = new List<OnboardingState>();
+        foreach (var account in others)
+        {
+            done.Add(await WaitWhileTimePassesAsync(host, account)); // the first welcome still held here
+        }
+
+        held.Release.TrySetResult();
+        done.Insert(0, await WaitWhileTimePassesAsync(host, first));
+
+        Assert.Equal("primary: 0 in flight", Placements(done[0]).Single());
+        Assert.All(done.Skip(1), s =>
+        {
+            Assert.StartsWith("overflow: 1 in flight", Placements(s)[0], StringComparison.Ordinal); // refused by the function: unavailable
+            Assert.Equal("primary: the overflow host's circuit is open", Placements(s)[^1]);
+        });
+        Assert.Equal(12, held.Runs);
+    }
+
+    private static async Task<OnboardingState> WaitWhileTimePassesAsync(SagaTestHost host, Guid account)
+    {
+        // The retries wait on the test clock.
+        for (var round = 0; ; round++)
+        {
+            try
+            {
+                return await host.Watcher<OnboardingState>().WaitAsync(account, s => s.CurrentState == "Completed", TimeSpan.FromMilliseconds(200));
+            }
+            catch (TimeoutException) when (round < 150)
+            {
+                host.Time.Advance(TimeSpan.FromSeconds(1));
+            }
+        }
+    }
+
+    private static List<string?> Placements(OnboardingState state)
+        => [.. state.History.Where(h => h is { Step: "SendWelcome", Kind: StepHistoryKind.Placed }).Select(h => h.Reason)];
+
+    private sealed class HeldWelcomes : IStepHandler<SendWelcome, Done>
+    {
+        private int _runs;
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Runs => Volatile.Read(ref _runs);
+
+        public async ValueTask<StepOutcome<Done>> HandleAsync(SendWelcome command, StepContext context)
+        {
+            if (Interlocked.Increment(ref _runs) == 1)
+            {
+                Entered.TrySetResult();
+                await Release.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            }
+
+            return StepOutcome.Success(new Done());
+        }
+    }
+}
