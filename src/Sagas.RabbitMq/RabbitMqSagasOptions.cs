@@ -45,6 +45,12 @@ public sealed class RabbitMqSagasOptions
     /// </summary>
     public bool Mandatory { get; set; } = true;
 
+    /// <summary>
+    /// How often the depth of a queue whose step overflows at <see cref="Sagas.Placement.StepOverflow.MaxQueueDepth"/> is read
+    /// from the broker (on a connection of its own, only for such queues). Default 1 second.
+    /// </summary>
+    public TimeSpan QueueDepthInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The connection name shown by the broker's management tools. Default: the entry assembly's name.</summary>
     public string? ConnectionName { get; set; }
 

@@ -34,6 +34,11 @@ internal sealed class RabbitMqSagasOptionsValidator : IValidateOptions<RabbitMqS
             failures.Add($"{Prefix}{nameof(options.RedeliveryIntervals)} must not be negative, got {string.Join(", ", options.RedeliveryIntervals)}.");
         }
 
+        if (options.QueueDepthInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"{Prefix}{nameof(options.QueueDepthInterval)} must be positive, got {options.QueueDepthInterval}.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -1,11 +1,14 @@
 using System.Reflection;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Sagas.CloudEvents;
 using Sagas.Contracts;
 using Sagas.Faults;
+using Sagas.Placement;
 using Sagas.RabbitMq;
+using Sagas.RabbitMq.Placement;
 using Sagas.RabbitMq.Topology;
 
 namespace Sagas;
@@ -16,7 +19,8 @@ public static class RabbitMqSagasBuilderExtensions
     /// <summary>
     /// Replaces the in-memory transport with RabbitMQ: quorum queues, publisher confirms, mandatory routing (a message
     /// no queue takes yet stays in the outbox), exchanges named after the CloudEvents types, an error queue per endpoint,
-    /// redelivery of transient failures.
+    /// redelivery of transient failures; and the depth of the queues whose steps overflow at
+    /// <see cref="StepOverflow.MaxQueueDepth"/>, sampled in the background.
     /// </summary>
     /// <remarks>
     /// The options can also be bound from configuration
@@ -27,6 +31,7 @@ public static class RabbitMqSagasBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(sagas);
         ArgumentNullException.ThrowIfNull(configure);
+        sagas.Services.TryAddSingleton<IQueueDepths, RabbitMqQueueDepths>();
         return sagas.AddValidatedOptions<RabbitMqSagasOptions, RabbitMqSagasOptionsValidator>(configure).UseTransport((x, configureBus) =>
         {
             x.AddConfigureEndpointsCallback((context, _, endpoint) =>

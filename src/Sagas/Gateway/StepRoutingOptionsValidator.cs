@@ -81,9 +81,14 @@ internal sealed class StepRoutingOptionsValidator : IValidateOptions<StepRouting
         if (route.Overflow is { } overflow)
         {
             var over = $"{setting}.{nameof(StepRoute.Overflow)}";
-            if (overflow.MaxInFlight is null && overflow.LatencyTarget is null && overflow.QueueWaitTarget is null)
+            if (overflow.MaxInFlight is null && overflow.LatencyTarget is null && overflow.QueueWaitTarget is null && overflow.MaxQueueDepth is null)
             {
-                failures.Add($"{over} needs MaxInFlight, LatencyTarget or QueueWaitTarget: what makes the step overflow.");
+                failures.Add($"{over} needs MaxInFlight, LatencyTarget, QueueWaitTarget or MaxQueueDepth: what makes the step overflow.");
+            }
+
+            if (overflow.MaxQueueDepth < 1)
+            {
+                failures.Add($"{over}.{nameof(overflow.MaxQueueDepth)} must be at least 1, got {overflow.MaxQueueDepth}.");
             }
 
             if (overflow.QueueWaitTarget <= TimeSpan.Zero)

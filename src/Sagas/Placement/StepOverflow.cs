@@ -4,7 +4,8 @@ namespace Sagas.Placement;
 /// Overflow for a routed step: its command runs in this process (its <c>AddStep</c> handler, the primary host) while that
 /// keeps up, and goes to the route's function (the overflow host) while it is behind. Each command is placed when it is
 /// taken: overflow once the handler's executions in flight reach <see cref="MaxInFlight"/>, their recent latency passes
-/// <see cref="LatencyTarget"/>, or the command waited in its queue longer than <see cref="QueueWaitTarget"/>; back to this
+/// <see cref="LatencyTarget"/>, the command waited in its queue longer than <see cref="QueueWaitTarget"/>, or the queue holds
+/// <see cref="MaxQueueDepth"/> messages; back to this
 /// process once each is under <see cref="ResumeBelow"/> of its threshold, so a load near a threshold does not flap between
 /// the hosts. The placement and its reason are recorded in the saga's history
 /// (<see cref="Steps.StepHistoryKind.Placed"/>) and counted (<c>sagas.step.placements</c>).
@@ -24,6 +25,13 @@ public sealed class StepOverflow
     /// its limit). Hosts' clocks should agree to well within it. Default: none.
     /// </summary>
     public TimeSpan? QueueWaitTarget { get; set; }
+
+    /// <summary>
+    /// Messages waiting in the step's queue (delivered to no consumer yet) at which new commands overflow: the backlog as the
+    /// broker counts it, read by a transport that can (<see cref="IQueueDepths"/>: <c>UseRabbitMq</c> samples it in the
+    /// background). A transport that cannot is refused at start. Default: none.
+    /// </summary>
+    public int? MaxQueueDepth { get; set; }
 
     /// <summary>
     /// The share of each threshold under which an overflowing step comes back to this process (hysteresis): with

@@ -12,7 +12,7 @@ internal sealed class StepPlacement
     private readonly Lock _gate = new();
     private bool _overflowing;
 
-    public PlacementDecision Decide(StepOverflow options, int inFlight, TimeSpan? latency, TimeSpan? queueWait = null)
+    public PlacementDecision Decide(StepOverflow options, int inFlight, TimeSpan? latency, TimeSpan? queueWait = null, int? queueDepth = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         lock (_gate)
@@ -37,13 +37,20 @@ internal sealed class StepPlacement
                     return new(true, Text($"overflow: waited {Ms(queueWait.Value)} in the queue, above {Ms(wait)}"));
                 }
 
+                if (options.MaxQueueDepth is { } depth && queueDepth >= depth)
+                {
+                    _overflowing = true;
+                    return new(true, Text($"overflow: {queueDepth} waiting in the queue, at most {depth}"));
+                }
+
                 return new(false, Text($"primary: {inFlight} in flight"));
             }
 
             var inFlightBelow = options.MaxInFlight is not { } limit || inFlight <= limit * options.ResumeBelow;
             var latencyBelow = options.LatencyTarget is not { } goal || latency is null || latency <= goal * options.ResumeBelow;
             var waitBelow = options.QueueWaitTarget is not { } waitGoal || queueWait is null || queueWait <= waitGoal * options.ResumeBelow;
-            if (inFlightBelow && latencyBelow && waitBelow)
+            var depthBelow = options.MaxQueueDepth is not { } depthGoal || queueDepth is null || queueDepth <= depthGoal * options.ResumeBelow;
+            if (inFlightBelow && latencyBelow && waitBelow && depthBelow)
             {
                 _overflowing = false;
                 return new(false, Text($"primary again: {inFlight} in flight{(latency is { } l ? $", latency {Ms(l)}" : string.Empty)}"));
@@ -53,7 +60,9 @@ internal sealed class StepPlacement
                 ? Text($"overflow: {inFlight} in flight, back at {options.MaxInFlight!.Value * options.ResumeBelow:0.#}")
                 : !latencyBelow
                     ? Text($"overflow: latency {Ms(latency!.Value)}, back under {Ms(options.LatencyTarget!.Value * options.ResumeBelow)}")
-                    : Text($"overflow: waited {Ms(queueWait!.Value)} in the queue, back under {Ms(options.QueueWaitTarget!.Value * options.ResumeBelow)}"));
+                    : !waitBelow
+                        ? Text($"overflow: waited {Ms(queueWait!.Value)} in the queue, back under {Ms(options.QueueWaitTarget!.Value * options.ResumeBelow)}")
+                        : Text($"overflow: {queueDepth} waiting in the queue, back at {options.MaxQueueDepth!.Value * options.ResumeBelow:0.#}"));
         }
     }
 

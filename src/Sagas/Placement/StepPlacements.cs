@@ -12,12 +12,13 @@ internal sealed class StepPlacements(TimeProvider time)
     /// <param name="eventType">The command's CloudEvents type.</param>
     /// <param name="options">The step's overflow settings.</param>
     /// <param name="sentAt">When the command was committed (its CloudEvents <c>time</c>), if it says.</param>
-    public PlacementDecision Decide(string eventType, StepOverflow options, DateTimeOffset? sentAt)
+    /// <param name="queueDepth">The messages waiting in its queue, if the transport tells.</param>
+    public PlacementDecision Decide(string eventType, StepOverflow options, DateTimeOffset? sentAt, int? queueDepth = null)
     {
         var (load, placement) = Of(eventType);
         var (inFlight, latency) = load.Now(options.LatencyWindow);
         var queueWait = sentAt is { } sent ? time.GetUtcNow() - sent : (TimeSpan?)null;
-        return placement.Decide(options, inFlight, latency, queueWait);
+        return placement.Decide(options, inFlight, latency, queueWait, queueDepth);
     }
 
     /// <summary>Counts where a command of <paramref name="step"/> went, once its host is chosen (<c>sagas.step.placements</c>).</summary>

@@ -40,7 +40,7 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
         var handler = services.GetService<IStepHandler<TCommand, TResult>>();
         gateway.TryGetRoute(contract.EventType, out var declared);
         var size = declared is { } r && HasLimits(r) ? BodySize(context) : 0; // only a route with a limit needs it
-        var (route, placed, refused) = Place(contract.EventType, attributes.Step, declared, handler is not null, size, context.SentTime);
+        var (route, placed, refused) = Place(contract.EventType, attributes.Step, declared, handler is not null, size, context);
         object reply;
         if (refused is not null)
         {
@@ -103,7 +103,7 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
     /// (<see cref="StepHosts"/>) that takes it. A placement is what the saga's history records; a refusal, a command no
     /// host can ever take.
     /// </summary>
-    private (StepRoute? Host, PlacementDecision? Placed, string? Refused) Place(string eventType, string step, StepRoute? route, bool hasHandler, long size, DateTime? sentAt)
+    private (StepRoute? Host, PlacementDecision? Placed, string? Refused) Place(string eventType, string step, StepRoute? route, bool hasHandler, long size, ConsumeContext context)
     {
         if (route is null)
         {
@@ -112,7 +112,11 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
 
         if (route.Overflow is { } overflow && hasHandler)
         {
-            var decision = placements.Decide(eventType, overflow, sentAt is { } sent ? new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc)) : null);
+            var decision = placements.Decide(
+                eventType,
+                overflow,
+                context.SentTime is { } sent ? new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc)) : null,
+                overflow.MaxQueueDepth is null ? null : services.GetService<IQueueDepths>()?.DepthOf(context.ReceiveContext.InputAddress));
             StepRoute? overflowHost = null;
             if (decision.Overflow)
             {

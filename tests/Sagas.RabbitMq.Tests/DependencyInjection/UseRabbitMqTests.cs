@@ -16,6 +16,7 @@ public sealed class UseRabbitMqTests
             o.ConnectionString = "http://shop:s3cret@broker/";
             o.PrefetchCount = 0;
             o.PublisherConfirmation = false;
+            o.QueueDepthInterval = TimeSpan.Zero;
         }));
         using var provider = services.BuildServiceProvider();
 
@@ -26,8 +27,24 @@ public sealed class UseRabbitMqTests
                 "RabbitMqSagasOptions.ConnectionString 'http://***@broker/' is not an AMQP URI (amqp://user:password@host:port/vhost).",
                 "RabbitMqSagasOptions.PrefetchCount must be at least 1.",
                 "RabbitMqSagasOptions.Mandatory needs PublisherConfirmation: without confirmations a returned message is not noticed.",
+                "RabbitMqSagasOptions.QueueDepthInterval must be positive, got 00:00:00.",
             ],
             error.Failures);
+    }
+
+    [Fact]
+    public void The_transport_reads_queue_depths_so_a_step_may_overflow_by_one()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddSagas(s => s.UseRabbitMq(o => o.ConnectionString = "amqp://guest:guest@localhost:5672/").RouteSteps(r => r.Routes["com.example.render.v1"] = new Sagas.Gateway.StepRoute
+        {
+            Http = new Uri("http://fn/steps"),
+            Overflow = new Sagas.Placement.StepOverflow { MaxQueueDepth = 100 },
+        }));
+        using var provider = services.BuildServiceProvider();
+
+        Assert.NotNull(provider.GetRequiredService<IOptions<Sagas.Gateway.StepRoutingOptions>>().Value); // valid: no MaxQueueDepth refusal
+        Assert.IsType<Sagas.RabbitMq.Placement.RabbitMqQueueDepths>(provider.GetRequiredService<Sagas.Placement.IQueueDepths>());
     }
 
     [Fact]
@@ -38,6 +55,7 @@ public sealed class UseRabbitMqTests
             ["Sagas:RabbitMq:ConnectionString"] = "amqp://guest:guest@localhost:5672/",
             ["Sagas:RabbitMq:QueueType"] = "Classic",
             ["Sagas:RabbitMq:PrefetchCount"] = "16",
+            ["Sagas:RabbitMq:QueueDepthInterval"] = "00:00:02",
         }).Build();
         var services = new ServiceCollection();
         services.AddSagas(s => s.UseRabbitMq(_ => { }));
@@ -46,6 +64,8 @@ public sealed class UseRabbitMqTests
 
         var options = provider.GetRequiredService<RabbitMqSagasOptions>();
 
-        Assert.Equal(("amqp://guest:guest@localhost:5672/", RabbitMqQueueType.Classic, (ushort)16), (options.ConnectionString, options.QueueType, options.PrefetchCount));
+        Assert.Equal(
+            ("amqp://guest:guest@localhost:5672/", RabbitMqQueueType.Classic, (ushort)16, TimeSpan.FromSeconds(2)),
+            (options.ConnectionString, options.QueueType, options.PrefetchCount, options.QueueDepthInterval));
     }
 }

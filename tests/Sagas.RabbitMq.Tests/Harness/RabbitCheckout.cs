@@ -27,10 +27,15 @@ public sealed class RabbitCheckout : IAsyncDisposable
 
     public MassTransit.IBus Bus => Services.GetRequiredService<MassTransit.IBus>();
 
-    public static async Task<RabbitCheckout> StartAsync(Uri broker, Action<SagasBuilder>? configure = null, Action<RabbitMqSagasOptions>? options = null)
+    public static async Task<RabbitCheckout> StartAsync(
+        Uri broker,
+        Action<SagasBuilder>? configure = null,
+        Action<RabbitMqSagasOptions>? options = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Error);
+        services?.Invoke(builder.Services); // before the checkout's own registrations, which it may take the place of
         SagaTestHost.AddWatcher<CheckoutState>(builder.Services);
         builder.Services.AddSingleton(new CheckoutSettings
         {

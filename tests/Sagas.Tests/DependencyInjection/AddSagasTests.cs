@@ -105,7 +105,7 @@ public sealed class AddSagasTests
             r.Routes["com.example.charge.v1"] = new Sagas.Gateway.StepRoute
             {
                 Http = new Uri("http://fn/steps"),
-                Overflow = new Sagas.Placement.StepOverflow { MaxInFlight = 0, LatencyTarget = TimeSpan.Zero, QueueWaitTarget = TimeSpan.FromSeconds(-1), ResumeBelow = 1.5, LatencyWindow = TimeSpan.Zero },
+                Overflow = new Sagas.Placement.StepOverflow { MaxInFlight = 0, MaxQueueDepth = 0, LatencyTarget = TimeSpan.Zero, QueueWaitTarget = TimeSpan.FromSeconds(-1), ResumeBelow = 1.5, LatencyWindow = TimeSpan.Zero },
             };
         }));
         using var provider = services.BuildServiceProvider();
@@ -114,13 +114,33 @@ public sealed class AddSagasTests
 
         Assert.Equal(
             [
-                "StepRoutingOptions.Routes[\"com.example.reserve.v1\"].Overflow needs MaxInFlight, LatencyTarget or QueueWaitTarget: what makes the step overflow.",
+                "StepRoutingOptions.Routes[\"com.example.reserve.v1\"].Overflow needs MaxInFlight, LatencyTarget, QueueWaitTarget or MaxQueueDepth: what makes the step overflow.",
+                "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.MaxQueueDepth must be at least 1, got 0.",
                 "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.QueueWaitTarget must be positive, got -00:00:01.",
                 "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.MaxInFlight must be at least 1, got 0.",
                 "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.LatencyTarget must be positive, got 00:00:00.",
                 "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.ResumeBelow must be in (0, 1], got 1.5.",
                 "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.LatencyWindow must be positive, got 00:00:00.",
+                "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.MaxQueueDepth needs a transport that reads its queues' depth (UseRabbitMq); this one cannot: use MaxInFlight or QueueWaitTarget.",
             ],
+            error.Failures);
+    }
+
+    [Fact]
+    public void A_queue_depth_to_overflow_at_is_refused_on_a_transport_that_cannot_read_it()
+    {
+        var services = new ServiceCollection();
+        services.AddSagas(sagas => sagas.AddOnboarding().RouteSteps(r => r.Routes["com.example.onboarding.send-welcome.v1"] = new Sagas.Gateway.StepRoute
+        {
+            Http = new Uri("http://fn/steps"),
+            Overflow = new Sagas.Placement.StepOverflow { MaxQueueDepth = 100 },
+        }));
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<Sagas.Gateway.StepRoutingOptions>>().Value);
+
+        Assert.Equal(
+            ["StepRoutingOptions.Routes[\"com.example.onboarding.send-welcome.v1\"].Overflow.MaxQueueDepth needs a transport that reads its queues' depth (UseRabbitMq); this one cannot: use MaxInFlight or QueueWaitTarget."],
             error.Failures);
     }
 

@@ -31,6 +31,30 @@ public sealed class When_a_step_command_is_placed
         Assert.Equal((overflow, reason), (decision.Overflow, decision.Reason));
     }
 
+    [Theory]
+    [InlineData(null, false, "primary: 2 in flight")]
+    [InlineData(99, false, "primary: 2 in flight")]
+    [InlineData(100, true, "overflow: 100 waiting in the queue, at most 100")]
+    public void It_overflows_once_its_queue_holds_the_threshold(int? depth, bool overflow, string reason)
+    {
+        var decision = new StepPlacement().Decide(new StepOverflow { MaxQueueDepth = 100 }, 2, latency: null, queueDepth: depth);
+
+        Assert.Equal((overflow, reason), (decision.Overflow, decision.Reason));
+    }
+
+    [Fact]
+    public void Once_overflowing_by_its_queue_it_comes_back_when_the_queue_is_at_the_resume_share_or_unknown()
+    {
+        var byDepth = new StepOverflow { MaxQueueDepth = 100, ResumeBelow = 0.5 };
+        var placement = new StepPlacement();
+        Assert.True(placement.Decide(byDepth, 0, null, queueDepth: 120).Overflow);
+
+        Assert.Equal((true, "overflow: 51 waiting in the queue, back at 50"), Of(placement.Decide(byDepth, 0, null, queueDepth: 51)));
+        Assert.Equal((false, "primary again: 0 in flight"), Of(placement.Decide(byDepth, 0, null, queueDepth: 50)));
+        Assert.True(placement.Decide(byDepth, 0, null, queueDepth: 100).Overflow);
+        Assert.Equal((false, "primary again: 0 in flight"), Of(placement.Decide(byDepth, 0, null, queueDepth: null))); // the broker could not be asked
+    }
+
     [Fact]
     public void Once_overflowing_it_stays_until_the_load_is_under_the_resume_share_so_it_does_not_flap()
     {
