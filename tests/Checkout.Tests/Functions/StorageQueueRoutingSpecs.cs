@@ -58,40 +58,11 @@ public sealed class When_the_retriable_steps_are_routed_to_an_azure_function_beh
         var order = await checkout.SubmitAsync(Scenario.Happy);
         var requestQueue = new QueueClient(connection, requests, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
         var trigger = functionApp.GetRequiredService<StepQueueTrigger>();
-        var state = await ChannelRun.CompleteAsync(checkout, order.OrderId, stop => PumpAsync(requestQueue, requests, trigger, stop));
+        var state = await ChannelRun.CompleteAsync(checkout, order.OrderId, stop => StorageQueuePump.RunAsync(requestQueue, requests, trigger, stop));
 
         Assert.All(state.Steps, s => Assert.Equal(StepStatus.Completed, s.Status));
         Assert.NotNull(state.InvoiceNumber);
         Assert.Equal(["confirmation-sent", "crm-updated", "invoice-generated"], functionApp.GetRequiredService<EffectLog>().For(order.OrderId).Order());
         Assert.Empty(checkout.Effects.For(order.OrderId).Intersect(["confirmation-sent", "crm-updated", "invoice-generated"]));
-    }
-
-    /// <summary>Plays the Functions host's queue listener: receives from the request queue and invokes the trigger.</summary>
-    private static async Task PumpAsync(QueueClient queue, string queueName, StepQueueTrigger trigger, CancellationToken cancellationToken)
-    {
-        await queue.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            Azure.Storage.Queues.Models.QueueMessage[] messages;
-            try
-            {
-                messages = (await queue.ReceiveMessagesAsync(maxMessages: 16, cancellationToken: cancellationToken)).Value;
-                if (messages.Length == 0)
-                {
-                    await Task.Delay(50, cancellationToken);
-                    continue;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            foreach (var message in messages)
-            {
-                await trigger.RunAsync(queueName, message, CancellationToken.None);
-                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
-            }
-        }
     }
 }

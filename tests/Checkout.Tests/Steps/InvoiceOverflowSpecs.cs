@@ -15,6 +15,9 @@ using Microsoft.Extensions.Options;
 using Sagas.Functions;
 using Sagas.Functions.Aws.Channel;
 using Sagas.Functions.Aws.Lambda;
+using Sagas.Functions.Azure;
+using Sagas.Functions.Azure.Channel;
+using Sagas.Functions.Azure.QueueTrigger;
 using Sagas.Functions.ClaimCheck;
 using Sagas.Placement;
 using Sagas.Steps;
@@ -171,11 +174,13 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
         Assert.Single(effects.For(order.OrderId), e => e == StepEffectNames.InvoiceGenerated); // by the function host
     }
 
-    [Fact]
-    public async Task An_invoice_overflowing_to_a_lambda_behind_sqs_travels_by_claim_check_and_its_placement_comes_back()
+    [Theory]
+    [InlineData("sqs")] // a Lambda behind SQS, on fauxqs
+    [InlineData("storage-queue")] // an Azure Function behind a Storage Queue, on Azurite
+    public async Task An_invoice_overflowing_to_a_function_behind_a_queue_travels_by_claim_check_and_its_placement_comes_back(string queue)
     {
         var effects = new EffectLog();
-        await using var lambda = await SqsInvoiceLambda.StartAsync(effects);
+        await using IQueuedInvoices function = queue == "sqs" ? await SqsInvoiceLambda.StartAsync(effects) : await StorageQueueInvoiceFunction.StartAsync(effects);
 
         // The worker: its invoice handler held at one in flight, the overflow host a queue whose messages the invoice
         // commands do not fit in (MaxMessageBytes), so each goes by claim check.
@@ -191,7 +196,7 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
                 route.Channel = "invoices";
                 route.Overflow = new StepOverflow { MaxInFlight = 1 };
             },
-            services: lambda.AddChannel);
+            services: function.AddChannel);
         var bus = host.Services.GetRequiredService<IBus>();
         var sagas = host.Services.GetRequiredService<SagaWatcher<CheckoutState>>();
         var (first, second) = (Order(lines: 30), Order(lines: 30));
@@ -215,7 +220,7 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
         Assert.Equal("overflow: 1 in flight, at most 1", Placement(overflowed)); // carried out on the command, back on the reply
         Assert.Equal("primary: 0 in flight", Placement(primary));
         Assert.Equal(1, held.Runs);
-        Assert.NotEmpty(lambda.ClaimChecks.Keys); // the overflowed command's data went by claim check
+        Assert.NotEmpty(function.ClaimChecks.Keys); // the overflowed command's data went by claim check
         foreach (var order in new[] { first, second })
         {
             Assert.Single(effects.For(order.OrderId), e => e == StepEffectNames.InvoiceGenerated);
@@ -323,12 +328,84 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
         return lines is { } count ? order with { Lines = [.. Enumerable.Range(1, count).Select(i => new OrderLine($"SKU-{i:D4}", 1, 2.5m))] } : order;
     }
 
+    /// <summary>An invoice function behind a queue: the channel <c>invoices</c> to it, and the claim checks both sides share.</summary>
+    private interface IQueuedInvoices : IAsyncDisposable
+    {
+        RecordingClaimChecks ClaimChecks { get; }
+
+        void AddChannel(IServiceCollection services);
+    }
+
+    /// <summary>
+    /// The invoice handler behind the Azure Functions queue trigger on Azurite, redeeming claim checks from a store it shares
+    /// with the worker, with the Functions host's queue listener played until disposed; <see cref="AddChannel"/> gives the
+    /// worker the channel <c>invoices</c> to it, whose messages hold at most 1,024 bytes (Base64 counted).
+    /// </summary>
+    private sealed class StorageQueueInvoiceFunction : IQueuedInvoices
+    {
+        private readonly ServiceProvider _function;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _pumping;
+        private readonly string _connection;
+        private readonly string _requests;
+        private readonly string _replies;
+
+        private StorageQueueInvoiceFunction(ServiceProvider function, RecordingClaimChecks claimChecks, string connection, string requests, string replies)
+        {
+            (_function, ClaimChecks, _connection, _requests, _replies) = (function, claimChecks, connection, requests, replies);
+            var queue = new Azure.Storage.Queues.QueueClient(connection, requests, new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 });
+            _pumping = Checkout.Tests.Functions.StorageQueuePump.RunAsync(queue, requests, function.GetRequiredService<StepQueueTrigger>(), _stop.Token);
+        }
+
+        public RecordingClaimChecks ClaimChecks { get; }
+
+        public static Task<StorageQueueInvoiceFunction> StartAsync(EffectLog effects)
+        {
+            var connection = Environment.GetEnvironmentVariable("SAGAS_TEST_AZURITE")
+                ?? throw new InvalidOperationException("SAGAS_TEST_AZURITE is not set: run the tests through eng/test.sh, which starts Azurite.");
+            var run = Guid.NewGuid().ToString("N")[..8];
+            var (requests, replies) = ($"invoice-requests-{run}", $"invoice-replies-{run}");
+            var claimChecks = new RecordingClaimChecks();
+            var function = new ServiceCollection().AddLogging().AddSingleton(effects).AddSingleton<IClaimCheckStore>(claimChecks);
+            function.AddStepFunctions(f => f
+                .AddContracts(c => c.AddCheckoutContracts())
+                .AddHandler<GenerateInvoice, InvoiceGenerated, GenerateInvoiceHandler>()
+                .AddAzureQueueTrigger(o =>
+                {
+                    o.ConnectionString = connection;
+                    o.ReplyQueueName = replies;
+                }));
+            return Task.FromResult(new StorageQueueInvoiceFunction(function.BuildServiceProvider(), claimChecks, connection, requests, replies));
+        }
+
+        public void AddChannel(IServiceCollection services)
+        {
+            services.AddSingleton<IClaimCheckStore>(ClaimChecks);
+            services.AddStorageQueueStepChannel("invoices", o =>
+            {
+                o.ConnectionString = _connection;
+                o.RequestQueueName = _requests;
+                o.ReplyQueueName = _replies;
+                o.MaxPollingInterval = TimeSpan.FromMilliseconds(200);
+                o.MaxMessageBytes = 1024; // the least the channel allows; an order of 30 lines is more
+            });
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _pumping;
+            await _function.DisposeAsync();
+            _stop.Dispose();
+        }
+    }
+
     /// <summary>
     /// The invoice handler behind the SQS Lambda handler on fauxqs, redeeming claim checks from a store it shares with the
     /// worker, with the Lambda event source mapping played until disposed; <see cref="AddChannel"/> gives the worker the
     /// channel <c>invoices</c> to it, whose messages hold at most 1,024 bytes.
     /// </summary>
-    private sealed class SqsInvoiceLambda : IAsyncDisposable
+    private sealed class SqsInvoiceLambda : IQueuedInvoices
     {
         private readonly IAmazonSQS _sqs;
         private readonly ServiceProvider _lambda;
