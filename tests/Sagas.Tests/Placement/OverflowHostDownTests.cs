@@ -16,6 +16,7 @@ public sealed class When_the_overflow_hosts_circuit_is_open
     public async Task Overflowing_commands_run_in_the_process_and_every_saga_completes()
     {
         var held = new HeldWelcomes();
+        using var metrics = new PlacementMetrics();
         await using var host = await SagaTestHost.StartAsync(
             sagas => sagas.AddOnboarding().RouteSteps(r => r.Routes["com.example.onboarding.send-welcome.v1"] = new StepRoute
             {
@@ -60,6 +61,46 @@ public sealed class When_the_overflow_hosts_circuit_is_open
             Assert.Equal("primary: the overflow host's circuit is open", Placements(s)[^1]);
         });
         Assert.Equal(12, held.Runs);
+        var recorded = done.SelectMany(Placements).ToList();
+        Assert.Equal(
+            (recorded.Count(r => r!.StartsWith("primary", StringComparison.Ordinal)), recorded.Count(r => r!.StartsWith("overflow", StringComparison.Ordinal))),
+            (metrics.Count("primary"), metrics.Count("overflow"))); // sagas.step.placements counts what the history records
+    }
+
+    /// <summary>Listens to <c>sagas.step.placements</c> of SendWelcome, by host.</summary>
+    private sealed class PlacementMetrics : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _counts = new();
+
+        public PlacementMetrics()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name == "sagas.step.placements")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                string? step = null, host = null;
+                foreach (var tag in tags)
+                {
+                    (step, host) = tag.Key switch { "step" => (tag.Value as string, host), "host" => (step, tag.Value as string), _ => (step, host) };
+                }
+
+                if (step == "SendWelcome" && host is not null)
+                {
+                    _counts.AddOrUpdate(host, (int)value, (_, n) => n + (int)value);
+                }
+            });
+            _listener.Start();
+        }
+
+        public int Count(string host) => _counts.GetValueOrDefault(host);
+
+        public void Dispose() => _listener.Dispose();
     }
 
     private static async Task<OnboardingState> WaitWhileTimePassesAsync(SagaTestHost host, Guid account)
