@@ -79,11 +79,21 @@ internal sealed partial class RabbitMqQueueDepths(RabbitMqSagasOptions options, 
     {
         try
         {
-            if (_channel is not { IsOpen: true })
+            if (_connection is not { IsOpen: true })
             {
                 await CloseAsync().ConfigureAwait(false);
                 var factory = new ConnectionFactory { Uri = AmqpUri(options.HostAddress), ClientProvidedName = $"{options.ConnectionName ?? "sagas"} queue depths" };
                 _connection = await factory.CreateConnectionAsync(stopping).ConfigureAwait(false);
+            }
+
+            if (_channel is not { IsOpen: true })
+            {
+                // The broker closes a channel whose passive declare names a queue it does not have; the connection stays.
+                if (_channel is not null)
+                {
+                    await _channel.DisposeAsync().ConfigureAwait(false);
+                }
+
                 _channel = await _connection.CreateChannelAsync(cancellationToken: stopping).ConfigureAwait(false);
             }
 
@@ -93,7 +103,6 @@ internal sealed partial class RabbitMqQueueDepths(RabbitMqSagasOptions options, 
         catch (Exception ex) when (!stopping.IsCancellationRequested)
         {
             LogSampleFailed(logger, ex, queue); // the broker is down or the queue is not declared yet: unknown until the next sample
-            await CloseAsync().ConfigureAwait(false);
             return null;
         }
     }

@@ -70,8 +70,8 @@ public sealed class StepRoute
     /// 256 KB; Azure Storage Queues: 64 KB). A step that declares larger commands
     /// (<see cref="Steps.StepOptions.MaxPayloadBytes"/>) is refused at start unless one of the <see cref="Alternates"/>
     /// takes them; at dispatch a command over it goes to the first alternate that takes it, else stays in this process when
-    /// its step can overflow, and is refused (a permanent failure naming the limit) when the functions are its only hosts.
-    /// Default: not declared.
+    /// its step can overflow, and is refused (a permanent failure naming the limit) when the functions are its only hosts
+    /// (but a queue <see cref="Channel"/> that is the route's only host checks a large command in). Default: not declared.
     /// </summary>
     public int? MaxPayloadBytes { get; set; }
 

@@ -133,7 +133,7 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
 
         if (route.Alternates.Count == 0)
         {
-            return StepLimits.Fits(route, size)
+            return StepLimits.Fits(route, size) || route.Channel is not null // a queue channel checks a large command in
                 ? (route, null, null)
                 : (null, null, string.Create(CultureInfo.InvariantCulture, $"the command's {size} bytes are over {eventType}'s route's MaxPayloadBytes {route.MaxPayloadBytes}"));
         }

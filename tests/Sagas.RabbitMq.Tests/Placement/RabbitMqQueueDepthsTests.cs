@@ -66,6 +66,36 @@ public sealed class When_the_depth_of_a_queue_is_asked
         }
     }
 
+    [Fact]
+    public async Task While_the_broker_is_unreachable_the_depth_is_unknown_and_it_is_read_again_once_it_is_back()
+    {
+        var queue = $"depth-probe-{Guid.NewGuid():N}";
+        await using var connection = await Broker.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: false);
+        await channel.BasicPublishAsync(string.Empty, queue, new byte[] { 1 });
+        await using var proxy = new Sagas.Testing.TcpProxy(Broker.Port);
+        await using var depths = new RabbitMqQueueDepths(
+            new RabbitMqSagasOptions { ConnectionString = Broker.Through(proxy.Port).ToString(), QueueDepthInterval = TimeSpan.FromMilliseconds(100) },
+            TimeProvider.System,
+            NullLogger<RabbitMqQueueDepths>.Instance);
+        var address = new Uri($"rabbitmq://127.0.0.1/{Broker.VirtualHost}/{queue}");
+        try
+        {
+            depths.DepthOf(address);
+            await Until(() => depths.DepthOf(address) == 1);
+
+            proxy.Cut();
+            await Until(() => depths.DepthOf(address) is null); // not a depth of 0: nothing is known
+            proxy.Restore();
+            await Until(() => depths.DepthOf(address) == 1);
+        }
+        finally
+        {
+            await channel.QueueDeleteAsync(queue);
+        }
+    }
+
     private static async Task Until(Func<bool> condition)
     {
         var until = DateTime.UtcNow.AddSeconds(15);

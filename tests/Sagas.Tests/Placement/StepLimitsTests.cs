@@ -150,6 +150,21 @@ public sealed class When_a_steps_hosts_are_checked_against_its_limits
             (string?)command[Sagas.CloudEvents.SagaAttributes.Placement.Name]); // the function's reply brings it back for the saga's history
     }
 
+    [Fact]
+    public async Task A_command_over_its_only_queue_channels_limit_still_goes_to_the_channel_which_checks_it_in()
+    {
+        var channel = new RecordingChannel("accounts");
+        await using var host = await SagaTestHost.StartAsync(
+            sagas => sagas.AddOnboarding().RouteSteps(r => r.Routes["com.example.onboarding.create-account.v1"] = new StepRoute { Channel = "accounts", MaxPayloadBytes = 64 }),
+            services => services.AddSingleton<IStepChannel>(channel));
+
+        await host.Bus.Publish(new SignupReceived(Guid.NewGuid(), "ada@example.com"));
+        var command = await channel.Sent.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("com.example.onboarding.create-account.v1", command.Type);
+        Assert.Null(command[Sagas.CloudEvents.SagaAttributes.Placement.Name]); // its only host: no placement to record
+    }
+
     private sealed class RecordingChannel(string name) : IStepChannel
     {
         public string Name => name;
