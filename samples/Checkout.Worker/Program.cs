@@ -12,12 +12,13 @@ using Sagas.Steps;
 // (a queue each, named after the command: reserve-inventory, ...). SendConfirmation and UpdateCrm run on the function
 // host (Checkout.FunctionHost) at Checkout:FunctionsUrl. GenerateInvoice does too, unless Checkout:OutputDirectory is
 // set (the folder the function host writes invoices to): then the worker writes the invoices while it keeps up and they
-// overflow to the function host while Checkout:InvoicesInFlight (default 4) are being written here or invoice commands
-// waited longer than Checkout:InvoicesQueueWait (default 00:00:02) in the queue.
+// overflow to the function host while Checkout:InvoicesInFlight (default 4) are being written here, invoice commands
+// waited longer than Checkout:InvoicesQueueWait (default 00:00:02) in the queue, or Checkout:InvoicesQueueDepth (default
+// 32) wait in the generate-invoice queue, as RabbitMQ counts them.
 // State, inbox and outbox in PostgreSQL.
 //   GET /health/live, /health/ready (PostgreSQL, RabbitMQ, outbox lag)
 // Settings: ConnectionStrings:Postgres, ConnectionStrings:RabbitMq (amqp://...), Checkout:FunctionsUrl,
-// Checkout:OutputDirectory, Checkout:InvoicesInFlight and Checkout:InvoicesQueueWait (optional), Health:OutboxLagThreshold (default 00:00:30),
+// Checkout:OutputDirectory, Checkout:InvoicesInFlight, Checkout:InvoicesQueueWait and Checkout:InvoicesQueueDepth (optional), Health:OutboxLagThreshold (default 00:00:30),
 // OTEL_EXPORTER_OTLP_ENDPOINT (optional).
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("checkout-worker");
@@ -55,6 +56,7 @@ builder.Services.AddSagas(sagas => sagas
             {
                 MaxInFlight = builder.Configuration.GetValue("Checkout:InvoicesInFlight", 4),
                 QueueWaitTarget = builder.Configuration.GetValue("Checkout:InvoicesQueueWait", TimeSpan.FromSeconds(2)),
+                MaxQueueDepth = builder.Configuration.GetValue("Checkout:InvoicesQueueDepth", 32),
             };
         }
     })
