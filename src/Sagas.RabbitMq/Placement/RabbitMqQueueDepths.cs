@@ -9,14 +9,16 @@ namespace Sagas.RabbitMq.Placement;
 /// The depth of the queues whose steps overflow at <see cref="StepOverflow.MaxQueueDepth"/>, sampled from the broker: a
 /// queue asked about once is sampled every <see cref="RabbitMqSagasOptions.QueueDepthInterval"/> from then on (a passive
 /// declare on a connection of its own, which counts the messages ready, not those delivered and unacknowledged), so a
-/// placement reads the last sample without I/O. A failed sample makes the depth unknown until the next one succeeds: an
-/// unknown depth neither sends a step away nor keeps it away.
+/// placement reads the last sample without I/O. A failed sample makes the depth unknown until the next one succeeds (and
+/// while the broker cannot be reached, every depth): an unknown depth neither sends a step away nor keeps it away.
 /// </summary>
 internal sealed partial class RabbitMqQueueDepths(RabbitMqSagasOptions options, TimeProvider time, ILogger<RabbitMqQueueDepths> logger) : IQueueDepths, IAsyncDisposable, IDisposable
 {
     private readonly ConcurrentDictionary<string, int?> _depths = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _gate = new();
     private Task? _sampling;
+    private bool _disposed;
     private IConnection? _connection;
     private IChannel? _channel;
 
@@ -29,11 +31,11 @@ internal sealed partial class RabbitMqQueueDepths(RabbitMqSagasOptions options, 
             return depth;
         }
 
-        _depths.TryAdd(queue, null);
-        if (_sampling is null)
+        lock (_gate)
         {
-            lock (_depths)
+            if (!_disposed)
             {
+                _depths.TryAdd(queue, null);
                 _sampling ??= Task.Run(() => SampleAsync(_stop.Token));
             }
         }
@@ -45,14 +47,31 @@ internal sealed partial class RabbitMqQueueDepths(RabbitMqSagasOptions options, 
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        if (_sampling is not null)
+        Task? sampling;
+        lock (_gate)
         {
-            await _sampling.ConfigureAwait(false);
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            sampling = _sampling;
         }
 
-        await CloseAsync().ConfigureAwait(false);
-        _stop.Dispose();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            if (sampling is not null)
+            {
+                await sampling.ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await CloseAsync().ConfigureAwait(false);
+            _stop.Dispose();
+        }
     }
 
     private async Task SampleAsync(CancellationToken stopping)
@@ -62,6 +81,16 @@ internal sealed partial class RabbitMqQueueDepths(RabbitMqSagasOptions options, 
         {
             do
             {
+                if (!await ConnectAsync(stopping).ConfigureAwait(false))
+                {
+                    foreach (var queue in _depths.Keys)
+                    {
+                        _depths[queue] = null; // the broker cannot be reached: no depth is known
+                    }
+
+                    continue;
+                }
+
                 foreach (var queue in _depths.Keys)
                 {
                     _depths[queue] = await DepthAsync(queue, stopping).ConfigureAwait(false);
@@ -69,9 +98,37 @@ internal sealed partial class RabbitMqQueueDepths(RabbitMqSagasOptions options, 
             }
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false));
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (Exception) when (stopping.IsCancellationRequested)
         {
-            // Disposed.
+            // Disposed: whatever the connection threw on its way down.
+        }
+    }
+
+    /// <summary>Opens the connection if it is not open; false when the broker cannot be reached.</summary>
+    private async Task<bool> ConnectAsync(CancellationToken stopping)
+    {
+        if (_connection is { IsOpen: true })
+        {
+            return true;
+        }
+
+        try
+        {
+            await CloseAsync().ConfigureAwait(false);
+            var factory = new ConnectionFactory
+            {
+                Uri = AmqpUri(options.HostAddress),
+                ClientProvidedName = $"{options.ConnectionName ?? "sagas"} queue depths",
+                AutomaticRecoveryEnabled = false, // each round connects again while the broker is away
+                RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
+            };
+            _connection = await factory.CreateConnectionAsync(stopping).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (!stopping.IsCancellationRequested)
+        {
+            LogConnectFailed(logger, ex);
+            return false;
         }
     }
 
@@ -79,13 +136,6 @@ internal sealed partial class RabbitMqQueueDepths(RabbitMqSagasOptions options, 
     {
         try
         {
-            if (_connection is not { IsOpen: true })
-            {
-                await CloseAsync().ConfigureAwait(false);
-                var factory = new ConnectionFactory { Uri = AmqpUri(options.HostAddress), ClientProvidedName = $"{options.ConnectionName ?? "sagas"} queue depths" };
-                _connection = await factory.CreateConnectionAsync(stopping).ConfigureAwait(false);
-            }
-
             if (_channel is not { IsOpen: true })
             {
                 // The broker closes a channel whose passive declare names a queue it does not have; the connection stays.
@@ -94,7 +144,7 @@ internal sealed partial class RabbitMqQueueDepths(RabbitMqSagasOptions options, 
                     await _channel.DisposeAsync().ConfigureAwait(false);
                 }
 
-                _channel = await _connection.CreateChannelAsync(cancellationToken: stopping).ConfigureAwait(false);
+                _channel = await _connection!.CreateChannelAsync(cancellationToken: stopping).ConfigureAwait(false);
             }
 
             var declared = await _channel.QueueDeclarePassiveAsync(queue, stopping).ConfigureAwait(false);
@@ -102,7 +152,7 @@ internal sealed partial class RabbitMqQueueDepths(RabbitMqSagasOptions options, 
         }
         catch (Exception ex) when (!stopping.IsCancellationRequested)
         {
-            LogSampleFailed(logger, ex, queue); // the broker is down or the queue is not declared yet: unknown until the next sample
+            LogSampleFailed(logger, ex, queue); // the queue is not declared yet or the connection dropped: unknown until the next sample
             return null;
         }
     }
@@ -139,6 +189,9 @@ internal sealed partial class RabbitMqQueueDepths(RabbitMqSagasOptions options, 
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Sampling the depth of queue {Queue} failed; it is unknown until the next sample")]
     private static partial void LogSampleFailed(ILogger logger, Exception exception, string queue);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Connecting to read queue depths failed; they are unknown until the broker can be reached")]
+    private static partial void LogConnectFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Closing the queue-depth connection failed")]
     private static partial void LogCloseFailed(ILogger logger, Exception exception);

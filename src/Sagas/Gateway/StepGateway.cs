@@ -30,22 +30,26 @@ internal sealed partial class StepGateway(
     TimeProvider time,
     ILogger<StepGateway> logger) : IDisposable
 {
-    private readonly ConcurrentDictionary<(string Type, Uri Endpoint), (ResiliencePipeline<CloudEvent> Pipeline, CircuitBreakerStateProvider Circuit)> _pipelines = new();
+    private readonly ConcurrentDictionary<(string Type, Uri Endpoint), (ResiliencePipeline<CloudEvent> Pipeline, CircuitWatch Circuit)> _pipelines = new();
     private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
 
     public bool TryGetRoute(string eventType, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StepRoute? route)
         => routing.CurrentValue.Routes.TryGetValue(eventType, out route);
 
-    /// <summary>Whether the circuit of <paramref name="route"/>'s HTTP function is open for commands of <paramref name="eventType"/>: its calls fail at once.</summary>
+    /// <summary>
+    /// Whether the circuit of <paramref name="route"/>'s HTTP function is open for commands of <paramref name="eventType"/>:
+    /// its calls fail at once. Once the route's <see cref="StepRoute.BreakDuration"/> has passed it is not, so that the
+    /// next command tries the host again (the breaker's trial call).
+    /// </summary>
     public bool IsCircuitOpen(string eventType, StepRoute route)
         => route.Http is { } endpoint
             && _pipelines.TryGetValue((eventType, endpoint), out var called)
-            && called.Circuit.CircuitState is CircuitState.Open or CircuitState.Isolated;
+            && called.Circuit.IsOpen;
 
     /// <summary>Runs the step at its function; never throws for a failed call (it becomes a transient <see cref="StepFailed"/>).</summary>
     public async Task<object> InvokeAsync(CloudEvent command, StepContext step, StepRoute route, CancellationToken cancellationToken)
     {
-        var (pipeline, _) = _pipelines.GetOrAdd((command.Type!, route.Http!), static (_, r) => Build(r), (this, route));
+        var (pipeline, _) = _pipelines.GetOrAdd((command.Type!, route.Http!), static (_, s) => s.Self.Build(s.Route), (Self: this, Route: route));
         try
         {
             var reply = await pipeline.ExecuteAsync(static async (state, token) => await state.self.CallAsync(state.command, state.route, token).ConfigureAwait(false), (self: this, command, route), cancellationToken).ConfigureAwait(false);
@@ -103,14 +107,9 @@ internal sealed partial class StepGateway(
             : new PermanentStepCallException(reason);
     }
 
-    private static (ResiliencePipeline<CloudEvent>, CircuitBreakerStateProvider) Build((StepGateway Self, StepRoute Route) state)
+    private (ResiliencePipeline<CloudEvent> Pipeline, CircuitWatch Circuit) Build(StepRoute route)
     {
-        var circuit = new CircuitBreakerStateProvider();
-        return (state.Self.Build(state.Route, circuit), circuit);
-    }
-
-    private ResiliencePipeline<CloudEvent> Build(StepRoute route, CircuitBreakerStateProvider circuit)
-    {
+        var circuit = new CircuitWatch(time);
         var transient = new PredicateBuilder<CloudEvent>()
             .Handle<HttpRequestException>()
             .Handle<TimeoutRejectedException>()
@@ -133,7 +132,7 @@ internal sealed partial class StepGateway(
             });
         }
 
-        return builder
+        return (builder
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<CloudEvent>
             {
                 ShouldHandle = transient,
@@ -141,10 +140,24 @@ internal sealed partial class StepGateway(
                 MinimumThroughput = 10,
                 SamplingDuration = TimeSpan.FromSeconds(30),
                 BreakDuration = route.BreakDuration,
-                StateProvider = circuit,
+                OnOpened = args =>
+                {
+                    circuit.Opened(args.BreakDuration);
+                    return default;
+                },
+                OnHalfOpened = _ =>
+                {
+                    circuit.Ended();
+                    return default;
+                },
+                OnClosed = _ =>
+                {
+                    circuit.Ended();
+                    return default;
+                },
             })
             .AddTimeout(route.AttemptTimeout)
-            .Build();
+            .Build(), circuit);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The circuit of step {Step} at {Endpoint} is open; the saga tries again in {RetryAfterMs} ms")]

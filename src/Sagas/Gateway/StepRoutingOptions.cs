@@ -66,8 +66,9 @@ public sealed class StepRoute
     public TimeSpan? MaxDuration { get; set; }
 
     /// <summary>
-    /// The largest command the function's host takes, in bytes (AWS Lambda invoked synchronously: 6 MB; through SQS:
-    /// 256 KB; Azure Storage Queues: 64 KB). A step that declares larger commands
+    /// The largest command the function's host takes, in bytes (AWS Lambda invoked synchronously: 6 MB). Leave it unset
+    /// for a queue <see cref="Channel"/>: the channel checks in what its queue cannot carry (SQS 256 KB, Storage Queues
+    /// 64 KB); set it there only when the function itself cannot take more. A step that declares larger commands
     /// (<see cref="Steps.StepOptions.MaxPayloadBytes"/>) is refused at start unless one of the <see cref="Alternates"/>
     /// takes them; at dispatch a command over it goes to the first alternate that takes it, else stays in this process when
     /// its step can overflow, and is refused (a permanent failure naming the limit) when the functions are its only hosts

@@ -19,7 +19,7 @@ internal sealed class StepLimitsValidator(SagasBuilder sagas, ContractRegistry c
         {
             failures.AddRange(options.Routes
                 .Where(r => r.Value.Overflow?.MaxQueueDepth is not null)
-                .Select(r => $"{nameof(StepRoutingOptions)}.{nameof(StepRoutingOptions.Routes)}[\"{r.Key}\"].Overflow.MaxQueueDepth needs a transport that reads its queues' depth (UseRabbitMq); this one cannot: use MaxInFlight or QueueWaitTarget."));
+                .Select(r => $"{nameof(StepRoutingOptions)}.{nameof(StepRoutingOptions.Routes)}[\"{r.Key}\"].Overflow.MaxQueueDepth needs a transport that reads its queues' depth (UseRabbitMq); this one cannot: use MaxInFlight, LatencyTarget or QueueWaitTarget."));
         }
 
         foreach (var machineType in sagas.SagaMachineTypes)

@@ -121,7 +121,7 @@ public sealed class AddSagasTests
                 "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.LatencyTarget must be positive, got 00:00:00.",
                 "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.ResumeBelow must be in (0, 1], got 1.5.",
                 "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.LatencyWindow must be positive, got 00:00:00.",
-                "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.MaxQueueDepth needs a transport that reads its queues' depth (UseRabbitMq); this one cannot: use MaxInFlight or QueueWaitTarget.",
+                "StepRoutingOptions.Routes[\"com.example.charge.v1\"].Overflow.MaxQueueDepth needs a transport that reads its queues' depth (UseRabbitMq); this one cannot: use MaxInFlight, LatencyTarget or QueueWaitTarget.",
             ],
             error.Failures);
     }
@@ -140,7 +140,7 @@ public sealed class AddSagasTests
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<Sagas.Gateway.StepRoutingOptions>>().Value);
 
         Assert.Equal(
-            ["StepRoutingOptions.Routes[\"com.example.onboarding.send-welcome.v1\"].Overflow.MaxQueueDepth needs a transport that reads its queues' depth (UseRabbitMq); this one cannot: use MaxInFlight or QueueWaitTarget."],
+            ["StepRoutingOptions.Routes[\"com.example.onboarding.send-welcome.v1\"].Overflow.MaxQueueDepth needs a transport that reads its queues' depth (UseRabbitMq); this one cannot: use MaxInFlight, LatencyTarget or QueueWaitTarget."],
             error.Failures);
     }
 

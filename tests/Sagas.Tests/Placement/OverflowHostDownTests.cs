@@ -22,6 +22,7 @@ public sealed class When_the_overflow_hosts_circuit_is_open
             {
                 Http = new Uri("http://127.0.0.1:9/steps"), // the discard port: connection refused
                 MaxRetries = 0,
+                BreakDuration = TimeSpan.FromMinutes(5), // longer than the test clock moves while the sagas finish
                 Overflow = new StepOverflow { MaxInFlight = 1 },
             }),
             services =>
@@ -61,6 +62,13 @@ public sealed class When_the_overflow_hosts_circuit_is_open
             Assert.Equal("primary: the overflow host's circuit is open", Placements(s)[^1]);
         });
         Assert.Equal(12, held.Runs);
+        // Once its break has passed, the host is tried again: the next command that overflows goes to it.
+        var gateway = host.Services.GetRequiredService<StepGateway>();
+        var route = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StepRoutingOptions>>().Value.Routes["com.example.onboarding.send-welcome.v1"];
+        Assert.True(gateway.IsCircuitOpen("com.example.onboarding.send-welcome.v1", route));
+        host.Time.Advance(route.BreakDuration);
+        Assert.False(gateway.IsCircuitOpen("com.example.onboarding.send-welcome.v1", route));
+
         var recorded = done.SelectMany(Placements).ToList();
         Assert.Equal(
             (recorded.Count(r => r!.StartsWith("primary", StringComparison.Ordinal)), recorded.Count(r => r!.StartsWith("overflow", StringComparison.Ordinal))),
