@@ -16,7 +16,9 @@ internal static class TransactionEffects
 {
     /// <summary>The CTEs, after an <c>ins</c> CTE; <c>$1..$3</c> are the inbox key, <c>$4</c> the commit time.</summary>
     public static string Sql(SagasTables tables) =>
-        $"del as (delete from {tables.Outbox} where id = any($12) and exists (select from ins)), " +
+        // cardinality first: a condition on the parameters alone gates the scan, so a commit that withdraws nothing (every
+        // step consumer's) reads no outbox row even under a generic plan that chose a sequential scan for a small table.
+        $"del as (delete from {tables.Outbox} where cardinality($12::uuid[]) > 0 and id = any($12) and exists (select from ins)), " +
         $"out as (insert into {tables.Outbox} (id, destination, content_type, body, headers, saga_id, due_at, created_at) " +
         "select m.id, m.destination, m.content_type, m.body, m.headers, m.saga_id, m.due_at, $4 " +
         "from unnest($5::uuid[], $6::text[], $7::text[], $8::bytea[], $9::jsonb[], $10::uuid[], $11::timestamptz[]) with ordinality as m(id, destination, content_type, body, headers, saga_id, due_at, n) " +
