@@ -22,7 +22,7 @@ namespace Sagas.Benchmarks;
 internal static class Durable
 {
     /// <summary>The store settings a run measures.</summary>
-    public sealed record StoreSettings(TimeSpan GroupCommitWindow, int RevisionCacheSize);
+    public sealed record StoreSettings(TimeSpan GroupCommitWindow, int RevisionCacheSize, int? MaxGroupsInFlight);
 
     public static async Task RunAsync(string connection, int orders, int inFlight, StoreSettings settings, bool json, bool quiet)
     {
@@ -67,6 +67,7 @@ internal static class Durable
                 o.SchemaName = schema;
                 o.GroupCommitWindow = settings.GroupCommitWindow;
                 o.RevisionCacheSize = settings.RevisionCacheSize;
+                o.MaxGroupsInFlight = settings.MaxGroupsInFlight ?? o.MaxGroupsInFlight;
             }));
         using var host = builder.Build();
         await host.StartAsync();

@@ -16,7 +16,7 @@ using Sagas.Steps;
 // One of the two alone, for a profiler (--allocations adds the types that dominate allocation):
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --only sagas|plain [--orders N] [--rounds N] [--allocations]
 // Durable run on PostgreSQL (three saga transitions and two step consumers per order), see benchmarks/run-postgres.sh:
-//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --postgres CONNECTION [--orders N] [--in-flight N] [--warm-up-seconds N] [--group-window MS] [--revision-cache N] [--json]
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --postgres CONNECTION [--orders N] [--in-flight N] [--warm-up-seconds N] [--group-window MS] [--revision-cache N] [--groups-in-flight N] [--json]
 // Latency a step adds when it runs as an HTTP function instead of a container consumer:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --functions [--orders N] [--json]
 // A burst of invoices drained by the container only, the function only, and with overflow (one process, see InvoiceBurst.cs):
@@ -63,8 +63,12 @@ if (args.Contains("--cold-start"))
 var postgres = Array.IndexOf(args, "--postgres") is var p and >= 0 ? args[p + 1] : null;
 if (postgres is not null)
 {
-    // --group-window MS (default 2; 0 turns group commit off), --revision-cache N (default 10000; 0 turns it off)
-    var store = new Durable.StoreSettings(TimeSpan.FromMilliseconds(Arg("--group-window", 2)), Arg("--revision-cache", 10_000));
+    // --group-window MS (default 2; 0 turns group commit off), --revision-cache N (default 10000; 0 turns it off),
+    // --groups-in-flight N (default: the store's, 4)
+    var store = new Durable.StoreSettings(
+        TimeSpan.FromMilliseconds(Arg("--group-window", 2)),
+        Arg("--revision-cache", 10_000),
+        Arg("--groups-in-flight", 0) is > 0 and var groups ? groups : null);
     // Warm-up past tiered compilation: rounds of up to 2,000 orders until --warm-up-seconds (default 20) have passed. With
     // PostgreSQL on the same 2 cores the JIT was still compiling a third of the time 10 s into the measured run.
     var warmUpUntil = Stopwatch.GetTimestamp() + (long)(Arg("--warm-up-seconds", 20) * Stopwatch.Frequency);
