@@ -54,6 +54,15 @@ internal static class StepHosts
     public static string Name(StepRoute route, StepRoute host)
         => route.Alternates.Count == 0 ? "the overflow host" : Describe(host);
 
+    /// <summary>
+    /// An overflow decision's <paramref name="reason"/> with the host <paramref name="choice"/> chose and why it passed the
+    /// ones before; unchanged for a route with one host, where there was no choice.
+    /// </summary>
+    public static string Via(string reason, StepRoute route, HostChoice choice)
+        => route.Alternates.Count == 0 || choice.Host is not { } host
+            ? reason
+            : $"{reason}; to {Describe(host)}{(choice.Passed is null ? string.Empty : $" ({choice.Passed})")}";
+
     /// <summary>A host by its URL or its channel.</summary>
     public static string Describe(StepRoute host) => host.Http?.ToString() ?? $"channel '{host.Channel}'";
 

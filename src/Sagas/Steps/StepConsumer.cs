@@ -124,7 +124,7 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
                 overflowHost = choice.Host;
                 decision = overflowHost is null
                     ? new PlacementDecision(false, $"primary: {choice.Passed}")
-                    : decision with { Reason = route.Alternates.Count == 0 ? decision.Reason : $"{decision.Reason}; to {StepHosts.Describe(overflowHost)}{(choice.Passed is null ? string.Empty : $" ({choice.Passed})")}" };
+                    : decision with { Reason = StepHosts.Via(decision.Reason, route, choice) };
             }
 
             StepPlacements.Count(step, decision);
@@ -155,7 +155,7 @@ internal sealed partial class StepConsumer<TCommand, TResult>(
         return (host, moved, null);
     }
 
-    private static bool HasLimits(StepRoute route) => route.MaxPayloadBytes is not null || route.Alternates.Any(a => a.MaxPayloadBytes is not null);
+    private static bool HasLimits(StepRoute route) => StepHosts.Of(route).Any(h => h.MaxPayloadBytes is not null);
 
     private async Task<object> RunLocallyAsync(IStepHandler<TCommand, TResult> handler, TCommand command, StepContext stepContext)
     {

@@ -91,3 +91,22 @@ public sealed class When_the_checkout_runs_on_postgres
         Assert.True(pendingNow <= 10, $"delivered messages are deleted in batches; {pendingNow} still pending");
     }
 }
+
+public sealed class When_a_saga_completes_on_postgres
+{
+    [Fact]
+    public async Task Every_deadline_it_set_was_withdrawn_in_the_commit_of_its_reply()
+    {
+        // The commit statement deletes withdrawn timers only when it has some (its delete is gated on the array's
+        // cardinality): a saga that set a deadline per step and completed leaves no scheduled row behind.
+        var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_saga_completes_on_postgres));
+        await using var checkout = await MartenCheckout.StartAsync(schema);
+        var order = OrderScenarios.Create(Scenario.Happy, 1);
+
+        await checkout.Bus.Publish(order);
+        var state = await checkout.Sagas.WaitAsync(order.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+
+        Assert.NotEmpty(state.Steps);
+        Assert.Equal(0, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where due_at is not null and saga_id = '{order.OrderId}'"));
+    }
+}

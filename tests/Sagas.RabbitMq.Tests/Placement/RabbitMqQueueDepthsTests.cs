@@ -19,10 +19,7 @@ public sealed class When_the_depth_of_a_queue_is_asked
             await channel.BasicPublishAsync(string.Empty, queue, new byte[] { 1 });
         }
 
-        await using var depths = new RabbitMqQueueDepths(
-            new RabbitMqSagasOptions { ConnectionString = Broker.Address.ToString(), QueueDepthInterval = TimeSpan.FromMilliseconds(100) },
-            TimeProvider.System,
-            NullLogger<RabbitMqQueueDepths>.Instance);
+        await using var depths = Sampler(Broker.Address);
         var address = new Uri($"rabbitmq://127.0.0.1/{Broker.VirtualHost}/{queue}"); // as MassTransit names the endpoint
         try
         {
@@ -46,10 +43,7 @@ public sealed class When_the_depth_of_a_queue_is_asked
         await using var channel = await connection.CreateChannelAsync();
         await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: false);
         await channel.BasicPublishAsync(string.Empty, queue, new byte[] { 1 });
-        await using var depths = new RabbitMqQueueDepths(
-            new RabbitMqSagasOptions { ConnectionString = Broker.Address.ToString(), QueueDepthInterval = TimeSpan.FromMilliseconds(100) },
-            TimeProvider.System,
-            NullLogger<RabbitMqQueueDepths>.Instance);
+        await using var depths = Sampler(Broker.Address);
         var missing = new Uri($"rabbitmq://127.0.0.1/{Broker.VirtualHost}/no-such-queue-{Guid.NewGuid():N}");
         var present = new Uri($"rabbitmq://127.0.0.1/{Broker.VirtualHost}/{queue}");
         try
@@ -75,10 +69,7 @@ public sealed class When_the_depth_of_a_queue_is_asked
         await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: false);
         await channel.BasicPublishAsync(string.Empty, queue, new byte[] { 1 });
         await using var proxy = new Sagas.Testing.TcpProxy(Broker.Port);
-        await using var depths = new RabbitMqQueueDepths(
-            new RabbitMqSagasOptions { ConnectionString = Broker.Through(proxy.Port).ToString(), QueueDepthInterval = TimeSpan.FromMilliseconds(100) },
-            TimeProvider.System,
-            NullLogger<RabbitMqQueueDepths>.Instance);
+        await using var depths = Sampler(Broker.Through(proxy.Port));
         var address = new Uri($"rabbitmq://127.0.0.1/{Broker.VirtualHost}/{queue}");
         try
         {
@@ -95,6 +86,10 @@ public sealed class When_the_depth_of_a_queue_is_asked
             await channel.QueueDeleteAsync(queue);
         }
     }
+
+    /// <summary>A sampler of the broker at <paramref name="broker"/>, reading every 100 ms.</summary>
+    private static RabbitMqQueueDepths Sampler(Uri broker)
+        => new(new RabbitMqSagasOptions { ConnectionString = broker.ToString(), QueueDepthInterval = TimeSpan.FromMilliseconds(100) }, TimeProvider.System, NullLogger<RabbitMqQueueDepths>.Instance);
 
     private static async Task Until(Func<bool> condition)
     {
