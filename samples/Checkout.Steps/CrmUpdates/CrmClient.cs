@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
 
 namespace Checkout.Steps.CrmUpdates;
 
@@ -20,7 +22,9 @@ public sealed record CrmAnswer(bool Accepted, string? Reason);
 
 /// <summary>
 /// The typed HTTP client of the CRM: <c>POST</c>s an order update as JSON to <see cref="CheckoutStepsOptions.CrmUrl"/> with an
-/// <c>Idempotency-Key</c> header, so the CRM records a retried update once.
+/// <c>Idempotency-Key</c> header, so the CRM records a retried update once. A 5xx, 408 or 429 answer or a failed connection
+/// is tried again up to <see cref="CheckoutStepsOptions.CrmRetries"/> times (Polly, exponential delays with jitter, on the
+/// <see cref="TimeProvider"/> of <paramref name="services"/>) before it counts as the step's transient failure.
 /// </summary>
 public sealed class CrmClient(HttpClient http, IOptions<CheckoutStepsOptions> options, IServiceProvider services)
 {
@@ -28,8 +32,9 @@ public sealed class CrmClient(HttpClient http, IOptions<CheckoutStepsOptions> op
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
     /// <summary>
-    /// Sends <paramref name="update"/>. A refusal (4xx) comes back as an answer; a 5xx, 408 or 429, a timeout
-    /// (<see cref="CheckoutStepsOptions.CrmTimeout"/>) or a connection failure throws, because a retry may succeed.
+    /// Sends <paramref name="update"/>. A refusal (4xx) comes back as an answer; a 5xx, 408 or 429 still there after the
+    /// retries, a timeout of one try (<see cref="CheckoutStepsOptions.CrmTimeout"/>) or a connection failure throws, because
+    /// a later attempt of the step may succeed.
     /// </summary>
     /// <exception cref="HttpRequestException">The CRM answered 5xx, 408 or 429, or could not be reached.</exception>
     /// <exception cref="TimeoutException">The CRM did not answer in time.</exception>
@@ -39,37 +44,70 @@ public sealed class CrmClient(HttpClient http, IOptions<CheckoutStepsOptions> op
         ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
         var settings = options.Value;
         var endpoint = Resolve(settings.CrmUrl ?? throw new InvalidOperationException("Checkout:CrmUrl is not set."));
+        var retries = Retries(settings);
+        using var response = await retries.ExecuteAsync(
+            static (state, token) => state.Client.TryAsync(state.Update, state.Key, state.Endpoint, token),
+            (Client: this, Update: update, Key: idempotencyKey, Endpoint: endpoint),
+            cancellationToken).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode)
+        {
+            return new CrmAnswer(true, null);
+        }
+
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
+        if (IsTransient(response.StatusCode))
+        {
+            throw new HttpRequestException($"CRM answered {status} for customer {update.CustomerId}", null, response.StatusCode);
+        }
+
+        return new CrmAnswer(false, $"CRM refused the update: {status}{(body.Length == 0 ? "" : $": {body}")}");
+    }
+
+    private static bool IsTransient(HttpStatusCode status)
+        => (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
+
+    // One try: a new request each time (a request message is sent once), the same idempotency key.
+    private async ValueTask<HttpResponseMessage> TryAsync(CrmOrderUpdate update, string idempotencyKey, Uri endpoint, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = JsonContent.Create(update, CrmJsonContext.Default.CrmOrderUpdate) };
         request.Headers.Add(IdempotencyKeyHeader, idempotencyKey);
-
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(settings.CrmTimeout);
-        HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            return await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"The CRM at {endpoint} did not answer within {settings.CrmTimeout.TotalSeconds:0.###} s.");
         }
+    }
 
-        using (response)
+    // Tries again on a transient answer or a failed connection; a timeout is not tried again here (a slow CRM is not pressed).
+    private ResiliencePipeline<HttpResponseMessage> Retries(CheckoutStepsOptions settings)
+    {
+        if (settings.CrmRetries == 0)
         {
-            if (response.IsSuccessStatusCode)
-            {
-                return new CrmAnswer(true, null);
-            }
-
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
-            if ((int)response.StatusCode >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests)
-            {
-                throw new HttpRequestException($"CRM answered {status} for customer {update.CustomerId}", null, response.StatusCode);
-            }
-
-            return new CrmAnswer(false, $"CRM refused the update: {status}{(body.Length == 0 ? "" : $": {body}")}");
+            return ResiliencePipeline<HttpResponseMessage>.Empty;
         }
+
+        return new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = services.GetService<TimeProvider>() ?? TimeProvider.System }
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = settings.CrmRetries,
+                Delay = settings.CrmRetryDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = static args => ValueTask.FromResult(args.Outcome switch
+                {
+                    { Exception: HttpRequestException } => true,
+                    { Result: { } answer } => IsTransient(answer.StatusCode),
+                    _ => false,
+                }),
+            })
+            .Build();
     }
 
     // A relative CrmUrl points at this process's own HTTP server (the sandbox CRM of a function host).
