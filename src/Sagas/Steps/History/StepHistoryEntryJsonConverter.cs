@@ -21,26 +21,25 @@ internal sealed class StepHistoryEntryJsonConverter : JsonConverter<StepHistoryE
         StepHistoryKind? kind = null;
         var attempt = 0;
         string? reason = null;
-        var kinds = new StepHistoryKindJsonConverter();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
-            var name = reader.GetString()!;
+            var property = PropertyOf(ref reader);
             reader.Read();
-            switch (name.ToLowerInvariant())
+            switch (property)
             {
-                case "at":
+                case Property.At:
                     at = reader.GetDateTimeOffset();
                     break;
-                case "step":
+                case Property.Step:
                     step = reader.GetString() ?? string.Empty;
                     break;
-                case "kind" or "what":
-                    kind = kinds.Read(ref reader, typeof(StepHistoryKind), options);
+                case Property.Kind:
+                    kind = StepHistoryKindJsonConverter.ReadKind(ref reader);
                     break;
-                case "attempt":
+                case Property.Attempt:
                     attempt = reader.GetInt32();
                     break;
-                case "reason" or "detail":
+                case Property.Reason:
                     reason = reader.TokenType == JsonTokenType.Null ? null : reader.GetString();
                     break;
                 default:
@@ -50,6 +49,33 @@ internal sealed class StepHistoryEntryJsonConverter : JsonConverter<StepHistoryE
         }
 
         return new StepHistoryEntry(at, step, kind ?? throw new JsonException("A step history entry needs a 'kind'."), attempt, reason);
+    }
+
+    // Which property the reader is on, whatever its casing, without allocating the name (history is read on every load).
+    private static Property PropertyOf(ref Utf8JsonReader reader)
+    {
+        const int longest = 16; // the escaped name is never shorter than the name: a short one fits once unescaped
+        if (reader.HasValueSequence || reader.ValueSpan.Length > longest)
+        {
+            return Property.Other;
+        }
+
+        Span<byte> name = stackalloc byte[longest];
+        name = name[..reader.CopyString(name)];
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (name[i] is >= (byte)'A' and <= (byte)'Z')
+            {
+                name[i] |= 0x20;
+            }
+        }
+
+        return name.SequenceEqual("at"u8) ? Property.At
+            : name.SequenceEqual("step"u8) ? Property.Step
+            : name.SequenceEqual("kind"u8) || name.SequenceEqual("what"u8) ? Property.Kind
+            : name.SequenceEqual("attempt"u8) ? Property.Attempt
+            : name.SequenceEqual("reason"u8) || name.SequenceEqual("detail"u8) ? Property.Reason
+            : Property.Other;
     }
 
     public override void Write(Utf8JsonWriter writer, StepHistoryEntry value, JsonSerializerOptions options)
@@ -70,5 +96,15 @@ internal sealed class StepHistoryEntryJsonConverter : JsonConverter<StepHistoryE
         }
 
         writer.WriteEndObject();
+    }
+
+    private enum Property
+    {
+        Other,
+        At,
+        Step,
+        Kind,
+        Attempt,
+        Reason,
     }
 }

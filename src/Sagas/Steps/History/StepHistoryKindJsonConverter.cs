@@ -12,12 +12,33 @@ internal sealed class StepHistoryKindJsonConverter : JsonConverter<StepHistoryKi
 
     private static readonly FrozenDictionary<string, StepHistoryKind> Kinds = Names.ToFrozenDictionary(n => n.Value, n => n.Key, StringComparer.Ordinal);
 
+    private static readonly FrozenDictionary<string, StepHistoryKind>.AlternateLookup<ReadOnlySpan<char>> KindsBySpan = Kinds.GetAlternateLookup<ReadOnlySpan<char>>();
+
     public static string NameOf(StepHistoryKind kind) => Names[kind];
 
-    public override StepHistoryKind Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-        => reader.GetString() is { } name && Kinds.TryGetValue(name, out var kind)
-            ? kind
-            : throw new JsonException($"'{reader.GetString()}' is not a step history kind; expected one of {string.Join(", ", Names.Values)}.");
+    /// <summary>Reads the kind the reader is on, without allocating its name when it is one.</summary>
+    /// <exception cref="JsonException">Not a string naming a kind; the message lists the kinds.</exception>
+    public static StepHistoryKind ReadKind(ref Utf8JsonReader reader)
+    {
+        const int longest = 32; // "ignored-stale-reply" and the rest, with room
+        if (reader.TokenType == JsonTokenType.String && !reader.HasValueSequence && reader.ValueSpan.Length <= longest)
+        {
+            Span<char> name = stackalloc char[longest];
+            if (KindsBySpan.TryGetValue(name[..reader.CopyString(name)], out var kind))
+            {
+                return kind;
+            }
+        }
+        else if (reader.TokenType == JsonTokenType.String && Kinds.TryGetValue(reader.GetString()!, out var kind))
+        {
+            return kind;
+        }
+
+        var found = reader.TokenType == JsonTokenType.String ? $"'{reader.GetString()}'" : $"a JSON {reader.TokenType}";
+        throw new JsonException($"{found} is not a step history kind; expected one of {string.Join(", ", Names.Values)}.");
+    }
+
+    public override StepHistoryKind Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => ReadKind(ref reader);
 
     public override void Write(Utf8JsonWriter writer, StepHistoryKind value, JsonSerializerOptions options)
         => writer.WriteStringValue(Names[value]);
