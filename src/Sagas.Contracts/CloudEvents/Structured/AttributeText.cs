@@ -32,6 +32,11 @@ internal static class AttributeText
     /// <summary>No control characters (U+0000–U+001F, U+007F–U+009F) and no unpaired surrogate.</summary>
     public static bool IsValidValue(string value)
     {
+        if (!value.AsSpan().ContainsAnyExceptInRange(' ', '~'))
+        {
+            return true; // printable ASCII, as nearly every value is: checked vectorized
+        }
+
         for (var i = 0; i < value.Length; i++)
         {
             var c = value[i];

@@ -94,6 +94,8 @@ public class StructuredEventReaderTests
     [InlineData("a string as sagaattempt", """{"specversion":"1.0","id":"1","source":"/s","type":"t","sagaattempt":"2"}""")]
     [InlineData("a number as sagastep", """{"specversion":"1.0","id":"1","source":"/s","type":"t","sagastep":2}""")]
     [InlineData("a control character", """{"specversion":"1.0","id":"1\u0001","source":"/s","type":"t"}""")]
+    [InlineData("a delete character", """{"specversion":"1.0","id":"1","source":"/s","type":"t","subject":"a\u007f"}""")]
+    [InlineData("a C1 control character", """{"specversion":"1.0","id":"1","source":"/s","type":"t","subject":"caf\u00e9\u0085"}""")]
     [InlineData("a time with no zone", """{"specversion":"1.0","id":"1","source":"/s","type":"t","time":"2026-12-03T05:30:59"}""")]
     [InlineData("a date for time", """{"specversion":"1.0","id":"1","source":"/s","type":"t","time":"2026-12-03"}""")]
     [InlineData("a relative dataschema", """{"specversion":"1.0","id":"1","source":"/s","type":"t","dataschema":"schemas/t"}""")]
@@ -106,6 +108,15 @@ public class StructuredEventReaderTests
     public void An_event_of_another_shape_is_left_to_the_SDK(string shape, string body)
     {
         Assert.False(StructuredEventReader.TryRead(Encoding.UTF8.GetBytes(body), out _), shape);
+    }
+
+    [Fact]
+    public void Attribute_values_beyond_ASCII_are_read()
+    {
+        const string body = """{"specversion":"1.0","id":"1","source":"/s","type":"t","subject":"caf\u00e9 \ud83d\ude00 ~"}""";
+
+        Assert.True(StructuredEventReader.TryRead(Encoding.UTF8.GetBytes(body), out var structured));
+        Assert.Equal("caf\u00e9 \ud83d\ude00 ~", structured!.Subject);
     }
 
     private static void AssertSame(CloudEvent sdk, StructuredEvent structured)

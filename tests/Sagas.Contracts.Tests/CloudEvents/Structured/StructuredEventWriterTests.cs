@@ -56,6 +56,8 @@ public class StructuredEventWriterTests
     [Theory]
     [InlineData("Note", "x", "name")]
     [InlineData("note", "a\u0007b", "value")]
+    [InlineData("note", "a\u007fb", "value")]
+    [InlineData("note", "caf\u00e9\u0085", "value")]
     [InlineData("sagaattempt", "two", "value")]
     [InlineData("sagacompensate", "yes", "value")]
     public void An_attribute_against_the_rules_is_refused_naming_it(string name, string value, string parameter)
@@ -68,5 +70,22 @@ public class StructuredEventWriterTests
 
         Assert.Equal(parameter, refused.ParamName);
         Assert.Contains($"'{name}'", refused.Message, StringComparison.Ordinal);
+    }
+
+    // Built at run time: an attribute argument cannot hold an unpaired surrogate (metadata stores it as UTF-8).
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_value_with_an_unpaired_surrogate_is_refused(bool lowFirst)
+    {
+        var value = lowFirst ? new string(['\ude00', '\ud83d']) : new string(['x', '\ud83d']);
+
+        var refused = Assert.Throws<ArgumentException>(() =>
+        {
+            using var writer = _converter.StartStructured("e-1", new Uri("/payments", UriKind.Relative), "t", null, null, null);
+            writer.Extension("note", value);
+        });
+
+        Assert.Contains("unpaired surrogate", refused.Message, StringComparison.Ordinal);
     }
 }
