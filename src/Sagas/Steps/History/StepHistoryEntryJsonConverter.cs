@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -51,13 +52,15 @@ internal sealed class StepHistoryEntryJsonConverter : JsonConverter<StepHistoryE
         return new StepHistoryEntry(at, step, kind ?? throw new JsonException("A step history entry needs a 'kind'."), attempt, reason);
     }
 
-    // Which property the reader is on, whatever its casing, without allocating the name (history is read on every load).
+    // Which property the reader is on, whatever its casing, without allocating the name when it is short (history is read
+    // on every load); a longer one (escaped, say) is read as a string.
     private static Property PropertyOf(ref Utf8JsonReader reader)
     {
         const int longest = 16; // the escaped name is never shorter than the name: a short one fits once unescaped
-        if (reader.HasValueSequence || reader.ValueSpan.Length > longest)
+        var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+        if (length > longest)
         {
-            return Property.Other;
+            return Match(Encoding.UTF8.GetBytes(reader.GetString()!.ToLowerInvariant()));
         }
 
         Span<byte> name = stackalloc byte[longest];
@@ -70,13 +73,16 @@ internal sealed class StepHistoryEntryJsonConverter : JsonConverter<StepHistoryE
             }
         }
 
-        return name.SequenceEqual("at"u8) ? Property.At
-            : name.SequenceEqual("step"u8) ? Property.Step
-            : name.SequenceEqual("kind"u8) || name.SequenceEqual("what"u8) ? Property.Kind
-            : name.SequenceEqual("attempt"u8) ? Property.Attempt
-            : name.SequenceEqual("reason"u8) || name.SequenceEqual("detail"u8) ? Property.Reason
-            : Property.Other;
+        return Match(name);
     }
+
+    private static Property Match(ReadOnlySpan<byte> lowerCase)
+        => lowerCase.SequenceEqual("at"u8) ? Property.At
+            : lowerCase.SequenceEqual("step"u8) ? Property.Step
+            : lowerCase.SequenceEqual("kind"u8) || lowerCase.SequenceEqual("what"u8) ? Property.Kind
+            : lowerCase.SequenceEqual("attempt"u8) ? Property.Attempt
+            : lowerCase.SequenceEqual("reason"u8) || lowerCase.SequenceEqual("detail"u8) ? Property.Reason
+            : Property.Other;
 
     public override void Write(Utf8JsonWriter writer, StepHistoryEntry value, JsonSerializerOptions options)
     {

@@ -21,21 +21,19 @@ internal sealed class StepHistoryKindJsonConverter : JsonConverter<StepHistoryKi
     public static StepHistoryKind ReadKind(ref Utf8JsonReader reader)
     {
         const int longest = 32; // "ignored-stale-reply" and the rest, with room
-        if (reader.TokenType == JsonTokenType.String && !reader.HasValueSequence && reader.ValueSpan.Length <= longest)
+        if (reader.TokenType == JsonTokenType.String)
         {
-            Span<char> name = stackalloc char[longest];
-            if (KindsBySpan.TryGetValue(name[..reader.CopyString(name)], out var kind))
+            var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+            Span<char> buffer = stackalloc char[longest];
+            var found = length <= longest ? KindsBySpan.TryGetValue(buffer[..reader.CopyString(buffer)], out var kind) : Kinds.TryGetValue(reader.GetString()!, out kind);
+            if (found)
             {
                 return kind;
             }
         }
-        else if (reader.TokenType == JsonTokenType.String && Kinds.TryGetValue(reader.GetString()!, out var kind))
-        {
-            return kind;
-        }
 
-        var found = reader.TokenType == JsonTokenType.String ? $"'{reader.GetString()}'" : $"a JSON {reader.TokenType}";
-        throw new JsonException($"{found} is not a step history kind; expected one of {string.Join(", ", Names.Values)}.");
+        var what = reader.TokenType == JsonTokenType.String ? $"'{reader.GetString()}'" : $"a JSON {reader.TokenType}";
+        throw new JsonException($"{what} is not a step history kind; expected one of {string.Join(", ", Names.Values)}.");
     }
 
     public override StepHistoryKind Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => ReadKind(ref reader);

@@ -34,6 +34,23 @@ public sealed class StepHistoryEntryJsonConverterTests
     }
 
     [Fact]
+    public void A_property_name_escaped_past_the_short_buffer_is_still_recognised()
+    {
+        const string json = """{"at":"2026-12-06T10:00:00+00:00","step":"Reserve","kind":"retry-scheduled","\u0061\u0074\u0074\u0065\u006d\u0070\u0074":2,"reason":"in 00:00:01"}""";
+
+        Assert.Equal(Entry, JsonSerializer.Deserialize<StepHistoryEntry>(json));
+    }
+
+    [Fact]
+    public void An_entry_read_from_a_sequence_of_one_byte_segments_is_read_whole()
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(Entry);
+        var reader = new Utf8JsonReader(OneByteSegments.Of(json));
+
+        Assert.Equal(Entry, JsonSerializer.Deserialize<StepHistoryEntry>(ref reader));
+    }
+
+    [Fact]
     public void An_entry_without_a_kind_is_refused()
     {
         var error = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<StepHistoryEntry>("""{"at":"2026-12-06T10:00:00+00:00","step":"Reserve","attempt":1}"""));
