@@ -28,8 +28,9 @@ var functions = builder.Configuration.GetValue<Uri?>("Checkout:FunctionsUrl")
 // Deployed, steps get more patience than in the demo. A function host that cannot be reached, times out, answers 5xx or
 // whose circuit the gateway opened does not spend an attempt: the saga waits the outage out for up to the step's
 // OutageBudget (10 min by default), trying again at most every 20 s and not before an open circuit half-opens. The six
-// attempts are for the handlers' own transient failures (the CRM answering 503, say) and missed deadlines: with the delays
-// below they span about 16 s before an order is parked as Faulted.
+// attempts are for the handlers' own transient failures (the CRM still answering 503 after its client's own tries within
+// the call, Checkout:CrmRetries on the function host) and missed deadlines: with the delays below they span about 16 s,
+// 20 s or so with those tries, before an order is parked as Faulted.
 builder.Services.AddSingleton(new CheckoutSettings
 {
     Deadline = TimeSpan.FromSeconds(30),
