@@ -50,6 +50,10 @@ await using var functions = options.ExportSchemaPath is null
     {
         o.OutputDirectory = builder.Configuration["Checkout:OutputDirectory"] ?? Path.Combine(runFolder, "invoices");
         o.PickupDirectory = builder.Configuration["Checkout:PickupDirectory"] ?? Path.Combine(runFolder, "mail");
+        if (builder.Configuration["Checkout:CrmRetries"] is null)
+        {
+            o.CrmRetries = 0; // the demo shows the saga retrying the step when the CRM fails; deployed hosts also retry in the call
+        }
     })
     : null;
 builder.Services.AddSagas(sagas =>
