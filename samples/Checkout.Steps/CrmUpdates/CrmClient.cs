@@ -4,8 +4,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.Retry;
 
 namespace Checkout.Steps.CrmUpdates;
 
@@ -23,10 +21,9 @@ public sealed record CrmAnswer(bool Accepted, string? Reason);
 /// <summary>
 /// The typed HTTP client of the CRM: <c>POST</c>s an order update as JSON to <see cref="CheckoutStepsOptions.CrmUrl"/> with an
 /// <c>Idempotency-Key</c> header, so the CRM records a retried update once. A 5xx, 408 or 429 answer or a failed connection
-/// is tried again up to <see cref="CheckoutStepsOptions.CrmRetries"/> times (Polly, exponential delays with jitter, on the
-/// <see cref="TimeProvider"/> of <paramref name="services"/>) before it counts as the step's transient failure.
+/// is tried again as <paramref name="retries"/> says before it counts as the step's transient failure.
 /// </summary>
-public sealed class CrmClient(HttpClient http, IOptions<CheckoutStepsOptions> options, IServiceProvider services)
+public sealed class CrmClient(HttpClient http, IOptions<CheckoutStepsOptions> options, CrmRetryPolicy retries, IServiceProvider services)
 {
     /// <summary>The header carrying the idempotency key.</summary>
     public const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -42,10 +39,8 @@ public sealed class CrmClient(HttpClient http, IOptions<CheckoutStepsOptions> op
     {
         ArgumentNullException.ThrowIfNull(update);
         ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
-        var settings = options.Value;
-        var endpoint = Resolve(settings.CrmUrl ?? throw new InvalidOperationException("Checkout:CrmUrl is not set."));
-        var retries = Retries(settings);
-        using var response = await retries.ExecuteAsync(
+        var endpoint = Resolve(options.Value.CrmUrl ?? throw new InvalidOperationException("Checkout:CrmUrl is not set."));
+        using var response = await retries.Pipeline.ExecuteAsync(
             static (state, token) => state.Client.TryAsync(state.Update, state.Key, state.Endpoint, token),
             (Client: this, Update: update, Key: idempotencyKey, Endpoint: endpoint),
             cancellationToken).ConfigureAwait(false);
@@ -56,16 +51,13 @@ public sealed class CrmClient(HttpClient http, IOptions<CheckoutStepsOptions> op
 
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
-        if (IsTransient(response.StatusCode))
+        if (CrmRetryPolicy.IsTransient(response.StatusCode))
         {
             throw new HttpRequestException($"CRM answered {status} for customer {update.CustomerId}", null, response.StatusCode);
         }
 
         return new CrmAnswer(false, $"CRM refused the update: {status}{(body.Length == 0 ? "" : $": {body}")}");
     }
-
-    private static bool IsTransient(HttpStatusCode status)
-        => (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
 
     // One try: a new request each time (a request message is sent once), the same idempotency key.
     private async ValueTask<HttpResponseMessage> TryAsync(CrmOrderUpdate update, string idempotencyKey, Uri endpoint, CancellationToken cancellationToken)
@@ -83,31 +75,6 @@ public sealed class CrmClient(HttpClient http, IOptions<CheckoutStepsOptions> op
         {
             throw new TimeoutException($"The CRM at {endpoint} did not answer within {settings.CrmTimeout.TotalSeconds:0.###} s.");
         }
-    }
-
-    // Tries again on a transient answer or a failed connection; a timeout is not tried again here (a slow CRM is not pressed).
-    private ResiliencePipeline<HttpResponseMessage> Retries(CheckoutStepsOptions settings)
-    {
-        if (settings.CrmRetries == 0)
-        {
-            return ResiliencePipeline<HttpResponseMessage>.Empty;
-        }
-
-        return new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = services.GetService<TimeProvider>() ?? TimeProvider.System }
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
-            {
-                MaxRetryAttempts = settings.CrmRetries,
-                Delay = settings.CrmRetryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldHandle = static args => ValueTask.FromResult(args.Outcome switch
-                {
-                    { Exception: HttpRequestException } => true,
-                    { Result: { } answer } => IsTransient(answer.StatusCode),
-                    _ => false,
-                }),
-            })
-            .Build();
     }
 
     // A relative CrmUrl points at this process's own HTTP server (the sandbox CRM of a function host).

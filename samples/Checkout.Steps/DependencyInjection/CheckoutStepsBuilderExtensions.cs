@@ -21,7 +21,7 @@ public static class CheckoutStepsBuilderExtensions
     /// Adds the checkout contracts and the handlers of GenerateInvoice (PDF), SendConfirmation (email) and UpdateCrm (HTTP),
     /// with <see cref="CheckoutStepsOptions"/> bound from the <c>Checkout</c> section of <paramref name="configuration"/>
     /// (when given), then <paramref name="configure"/>, validated at start. Also registers the <see cref="SandboxCrm"/>
-    /// that <c>MapSandboxCrm</c> serves, the <see cref="CrmClient"/> typed HTTP client, <see cref="TimeProvider.System"/>, a
+    /// that <c>MapSandboxCrm</c> serves, the <see cref="CrmClient"/> typed HTTP client and its <see cref="CrmRetryPolicy"/>, <see cref="TimeProvider.System"/>, a
     /// no-op <see cref="IStepEffects"/> (each unless already registered), and a hosted service that deletes the temporary
     /// files of interrupted writes in the output folders. Calling it again adds nothing twice.
     /// </summary>
@@ -56,6 +56,7 @@ public static class CheckoutStepsBuilderExtensions
         services.TryAddSingleton<IStepEffects, NoStepEffects>();
         services.TryAddSingleton<SandboxCrm>();
         services.AddHostedService<AbandonedWritesCleanup>(); // temporary files an interrupted write left behind
+        services.TryAddSingleton<CrmRetryPolicy>();
         services.AddHttpClient<CrmClient>(http => http.Timeout = Timeout.InfiniteTimeSpan); // CheckoutStepsOptions.CrmTimeout applies per call
 
         return functions

@@ -116,7 +116,8 @@ public sealed class When_the_crm_is_updated : IDisposable
     private UpdateCrmHandler Handler(StubCrm crm, Action<Checkout.Steps.CheckoutStepsOptions>? configure = null)
     {
         var services = new ServiceCollection().BuildServiceProvider();
-        return new UpdateCrmHandler(new CrmClient(new HttpClient(crm), _folder.Options(configure), services), NullLogger<UpdateCrmHandler>.Instance);
+        var options = _folder.Options(configure);
+        return new UpdateCrmHandler(new CrmClient(new HttpClient(crm), options, new CrmRetryPolicy(options, TimeProvider.System), services), NullLogger<UpdateCrmHandler>.Instance);
     }
 
     private sealed record SeenRequest(HttpMethod Method, Uri? Uri, string? IdempotencyKey, CrmOrderUpdate? Body);
