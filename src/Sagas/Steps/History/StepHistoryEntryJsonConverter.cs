@@ -57,32 +57,17 @@ internal sealed class StepHistoryEntryJsonConverter : JsonConverter<StepHistoryE
     private static Property PropertyOf(ref Utf8JsonReader reader)
     {
         const int longest = 16; // the escaped name is never shorter than the name: a short one fits once unescaped
-        var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
-        if (length > longest)
-        {
-            return Match(Encoding.UTF8.GetBytes(reader.GetString()!.ToLowerInvariant()));
-        }
-
-        Span<byte> name = stackalloc byte[longest];
-        name = name[..reader.CopyString(name)];
-        for (var i = 0; i < name.Length; i++)
-        {
-            if (name[i] is >= (byte)'A' and <= (byte)'Z')
-            {
-                name[i] |= 0x20;
-            }
-        }
-
-        return Match(name);
-    }
-
-    private static Property Match(ReadOnlySpan<byte> lowerCase)
-        => lowerCase.SequenceEqual("at"u8) ? Property.At
-            : lowerCase.SequenceEqual("step"u8) ? Property.Step
-            : lowerCase.SequenceEqual("kind"u8) || lowerCase.SequenceEqual("what"u8) ? Property.Kind
-            : lowerCase.SequenceEqual("attempt"u8) ? Property.Attempt
-            : lowerCase.SequenceEqual("reason"u8) || lowerCase.SequenceEqual("detail"u8) ? Property.Reason
+        Span<byte> buffer = stackalloc byte[longest];
+        ReadOnlySpan<byte> name = (reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length) <= longest
+            ? buffer[..reader.CopyString(buffer)]
+            : Encoding.UTF8.GetBytes(reader.GetString()!);
+        return Ascii.EqualsIgnoreCase(name, "at"u8) ? Property.At
+            : Ascii.EqualsIgnoreCase(name, "step"u8) ? Property.Step
+            : Ascii.EqualsIgnoreCase(name, "kind"u8) || Ascii.EqualsIgnoreCase(name, "what"u8) ? Property.Kind
+            : Ascii.EqualsIgnoreCase(name, "attempt"u8) ? Property.Attempt
+            : Ascii.EqualsIgnoreCase(name, "reason"u8) || Ascii.EqualsIgnoreCase(name, "detail"u8) ? Property.Reason
             : Property.Other;
+    }
 
     public override void Write(Utf8JsonWriter writer, StepHistoryEntry value, JsonSerializerOptions options)
     {
