@@ -24,8 +24,9 @@ internal static class ApiLoad
         await RunOnceAsync(http, Math.Min(50, count), inFlight); // warm-up: JIT, pools, prepared statements
         var (elapsed, measured, mismatches) = await RunOnceAsync(http, count, inFlight);
         var latencies = measured.Select(m => m.Ms).Order().ToList();
-        var notFaulting = measured.Where(m => m.Scenario != Scenario.CrmDown).Select(m => m.Ms).Order().ToList();
-        var notFaultingEnded = measured.Where(m => m.Scenario != Scenario.CrmDown).Max(m => m.EndedAt);
+        var notFaultingOrders = measured.Where(m => m.Scenario != Scenario.CrmDown).ToList();
+        var notFaulting = notFaultingOrders.Select(m => m.Ms).Order().ToList();
+        var notFaultingEnded = notFaultingOrders.Max(m => m.EndedAt);
         var perScenario = measured.GroupBy(m => m.Scenario).OrderBy(g => g.Key)
             .ToDictionary(g => g.Key.ToString(), g => Percentile([.. g.Select(m => m.Ms).Order()], 0.99));
         var result = new
