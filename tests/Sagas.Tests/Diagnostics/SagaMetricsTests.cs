@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
-using Sagas.Diagnostics;
 using Sagas.Testing;
 using Sagas.Tests.Onboarding;
 using Sagas.Steps;
@@ -17,40 +14,17 @@ public sealed class When_a_saga_runs
     [Fact]
     public async Task Its_duration_by_outcome_and_its_step_attempts_are_measured_once_per_committed_transition()
     {
-        var measured = new ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == SagasDiagnostics.Name)
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<double>((i, v, tags, _) => measured.Enqueue((i.Name, v, Tags(tags))));
-        listener.SetMeasurementEventCallback<long>((i, v, tags, _) => measured.Enqueue((i.Name, v, Tags(tags))));
-        listener.Start();
-
+        using var measurements = new SagasMeasurements();
         await using var host = await SagaTestHost.StartAsync(sagas => sagas.AddOnboarding(), SagaTestHost.AddWatcher<OnboardingState>);
         var accountId = Guid.NewGuid();
         await host.Bus.Publish(new SignupReceived(accountId, "ada@example.com"));
         var saga = await host.Watcher<OnboardingState>().WaitAsync(accountId, s => s.CurrentState == "Completed");
 
-        var mine = measured.Where(m => Equals(m.Tags.GetValueOrDefault("saga"), nameof(OnboardingState))).ToList();
+        var mine = measurements.All.Where(m => Equals(m.Tags.GetValueOrDefault("saga"), nameof(OnboardingState))).ToList();
         var duration = Assert.Single(mine, m => m.Instrument == "sagas.saga.duration");
         Assert.Equal("completed", duration.Tags["outcome"]);
         Assert.Equal((saga.EndedAt!.Value - saga.StartedAt).TotalMilliseconds, duration.Value);
         var requested = saga.History.Count(h => h.Kind == StepHistoryKind.Requested);
         Assert.Equal(requested, mine.Count(m => m.Instrument == "sagas.step.attempts"));
-    }
-
-    private static Dictionary<string, object?> Tags(ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        var result = new Dictionary<string, object?>();
-        foreach (var (key, value) in tags)
-        {
-            result[key] = value;
-        }
-
-        return result;
     }
 }

@@ -3,6 +3,7 @@ using Sagas.Gateway;
 using Sagas.Placement;
 using Sagas.Steps;
 using Sagas.Testing;
+using Sagas.Tests.Diagnostics;
 using Sagas.Tests.Onboarding;
 
 namespace Sagas.Tests.Placement;
@@ -10,13 +11,14 @@ namespace Sagas.Tests.Placement;
 // SendWelcome runs in this process and overflows at one in flight to a function nobody listens for: every call to it is
 // refused. The first welcome is held here, so the others overflow and fail; once the function's circuit opens (10 failed
 // calls), their retries run in this process instead of waiting the function's outage out.
+[Collection(nameof(When_a_saga_runs))] // counts on the process-wide meter
 public sealed class When_the_overflow_hosts_circuit_is_open
 {
     [Fact]
     public async Task Overflowing_commands_run_in_the_process_and_every_saga_completes()
     {
         var held = new HeldWelcomes();
-        using var metrics = new PlacementMetrics();
+        using var measurements = new SagasMeasurements();
         await using var host = await SagaTestHost.StartAsync(
             sagas => sagas.AddOnboarding().RouteSteps(r => r.Routes["com.example.onboarding.send-welcome.v1"] = new StepRoute
             {
@@ -72,43 +74,11 @@ public sealed class When_the_overflow_hosts_circuit_is_open
         var recorded = done.SelectMany(Placements).ToList();
         Assert.Equal(
             (recorded.Count(r => r!.StartsWith("primary", StringComparison.Ordinal)), recorded.Count(r => r!.StartsWith("overflow", StringComparison.Ordinal))),
-            (metrics.Count("primary"), metrics.Count("overflow"))); // sagas.step.placements counts what the history records
-    }
+            (Placed("primary"), Placed("overflow"))); // sagas.step.placements counts what the history records
 
-    /// <summary>Listens to <c>sagas.step.placements</c> of SendWelcome, by host.</summary>
-    private sealed class PlacementMetrics : IDisposable
-    {
-        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _counts = new();
-
-        public PlacementMetrics()
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Name == "sagas.step.placements")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-            {
-                string? step = null, host = null;
-                foreach (var tag in tags)
-                {
-                    (step, host) = tag.Key switch { "step" => (tag.Value as string, host), "host" => (step, tag.Value as string), _ => (step, host) };
-                }
-
-                if (step == "SendWelcome" && host is not null)
-                {
-                    _counts.AddOrUpdate(host, (int)value, (_, n) => n + (int)value);
-                }
-            });
-            _listener.Start();
-        }
-
-        public int Count(string host) => _counts.GetValueOrDefault(host);
-
-        public void Dispose() => _listener.Dispose();
+        int Placed(string on) => (int)measurements.All
+            .Where(m => m.Instrument == "sagas.step.placements" && Equals(m.Tags.GetValueOrDefault("step"), "SendWelcome") && Equals(m.Tags.GetValueOrDefault("host"), on))
+            .Sum(m => m.Value);
     }
 
     private static async Task<OnboardingState> WaitWhileTimePassesAsync(SagaTestHost host, Guid account)
