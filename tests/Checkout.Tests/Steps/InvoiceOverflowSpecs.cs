@@ -328,6 +328,16 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
         return lines is { } count ? order with { Lines = [.. Enumerable.Range(1, count).Select(i => new OrderLine($"SKU-{i:D4}", 1, 2.5m))] } : order;
     }
 
+    /// <summary>The invoice handler in a function's container, with the claim checks it shares with the worker, behind <paramref name="trigger"/>.</summary>
+    private static ServiceProvider InvoiceFunction(IServiceCollection function, EffectLog effects, RecordingClaimChecks claimChecks, Action<StepFunctionsBuilder> trigger)
+    {
+        function.AddLogging().AddSingleton(effects).AddSingleton<IClaimCheckStore>(claimChecks);
+        function.AddStepFunctions(f => trigger(f
+            .AddContracts(c => c.AddCheckoutContracts())
+            .AddHandler<GenerateInvoice, InvoiceGenerated, GenerateInvoiceHandler>()));
+        return function.BuildServiceProvider();
+    }
+
     /// <summary>An invoice function behind a queue: the channel <c>invoices</c> to it, and the claim checks both sides share.</summary>
     private interface IQueuedInvoices : IAsyncDisposable
     {
@@ -366,16 +376,12 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
             var run = Guid.NewGuid().ToString("N")[..8];
             var (requests, replies) = ($"invoice-requests-{run}", $"invoice-replies-{run}");
             var claimChecks = new RecordingClaimChecks();
-            var function = new ServiceCollection().AddLogging().AddSingleton(effects).AddSingleton<IClaimCheckStore>(claimChecks);
-            function.AddStepFunctions(f => f
-                .AddContracts(c => c.AddCheckoutContracts())
-                .AddHandler<GenerateInvoice, InvoiceGenerated, GenerateInvoiceHandler>()
-                .AddAzureQueueTrigger(o =>
-                {
-                    o.ConnectionString = connection;
-                    o.ReplyQueueName = replies;
-                }));
-            return Task.FromResult(new StorageQueueInvoiceFunction(function.BuildServiceProvider(), claimChecks, connection, requests, replies));
+            var function = InvoiceFunction(new ServiceCollection(), effects, claimChecks, f => f.AddAzureQueueTrigger(o =>
+            {
+                o.ConnectionString = connection;
+                o.ReplyQueueName = replies;
+            }));
+            return Task.FromResult(new StorageQueueInvoiceFunction(function, claimChecks, connection, requests, replies));
         }
 
         public void AddChannel(IServiceCollection services)
@@ -430,16 +436,12 @@ public sealed class When_the_workers_invoices_are_behind : IDisposable
             var replies = (await sqs.CreateQueueAsync($"invoice-replies-{run}")).QueueUrl;
             var deadLetters = (await sqs.CreateQueueAsync($"invoice-dead-{run}")).QueueUrl;
             var claimChecks = new RecordingClaimChecks();
-            var function = new ServiceCollection().AddLogging().AddSingleton(sqs).AddSingleton(effects).AddSingleton<IClaimCheckStore>(claimChecks);
-            function.AddStepFunctions(f => f
-                .AddContracts(c => c.AddCheckoutContracts())
-                .AddHandler<GenerateInvoice, InvoiceGenerated, GenerateInvoiceHandler>()
-                .AddSqsLambdaHandler(o =>
-                {
-                    o.ReplyQueueUrl = replies;
-                    o.DeadLetterQueueUrl = deadLetters;
-                }));
-            return new SqsInvoiceLambda(sqs, function.BuildServiceProvider(), claimChecks, requests, replies);
+            var function = InvoiceFunction(new ServiceCollection().AddSingleton(sqs), effects, claimChecks, f => f.AddSqsLambdaHandler(o =>
+            {
+                o.ReplyQueueUrl = replies;
+                o.DeadLetterQueueUrl = deadLetters;
+            }));
+            return new SqsInvoiceLambda(sqs, function, claimChecks, requests, replies);
         }
 
         public void AddChannel(IServiceCollection services)
