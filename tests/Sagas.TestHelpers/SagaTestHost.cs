@@ -117,6 +117,7 @@ public sealed class SagaWatcher<TState> : ISagaCommitObserver<TState>
     public void OnCommitted(Guid sagaId, TState state)
     {
         Interlocked.Increment(ref _commits);
+        state = Copy(state); // the saga's next event may run on the committed instance itself
         _latest[sagaId] = state;
         lock (_waiters)
         {
@@ -155,6 +156,8 @@ public sealed class SagaWatcher<TState> : ISagaCommitObserver<TState>
             throw new TimeoutException($"Saga {id} did not reach the expected state; last committed state: {Describe(_latest.GetValueOrDefault(id))}");
         }
     }
+
+    private static TState Copy(TState state) => System.Text.Json.JsonSerializer.Deserialize<TState>(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(state))!;
 
     private static string Describe(TState? state) => state is null ? "none" : System.Text.Json.JsonSerializer.Serialize(state);
 }

@@ -12,7 +12,8 @@ namespace Sagas.Marten.Persistence;
 /// <summary>
 /// Saga state as Marten documents with numeric revisions. A commit is one statement in a commit group holding the
 /// document write (checked against the revision it was loaded at), the inbox record, the outgoing messages and the
-/// withdrawn schedules; a load for a transition answers from the revision this process committed last when it has it.
+/// withdrawn schedules; a load for a transition answers from the revision this process committed last when it has it (the
+/// committed instance itself, when no transition took it since).
 /// </summary>
 internal sealed class MartenSagaStore<TState> : ISagaStore<TState>
     where TState : StepSagaState
@@ -40,9 +41,14 @@ internal sealed class MartenSagaStore<TState> : ISagaStore<TState>
 
     public ValueTask<LoadedSaga<TState>?> LoadForTransitionAsync(Guid sagaId, CancellationToken cancellationToken)
     {
-        if (!_cache.TryGet(sagaId, out var version, out var document))
+        if (!_cache.TryTake(sagaId, out var version, out var document, out var committed))
         {
             return LoadAsync(sagaId, cancellationToken);
+        }
+
+        if (committed is TState instance)
+        {
+            return ValueTask.FromResult<LoadedSaga<TState>?>(new LoadedSaga<TState>(instance, version));
         }
 
         using var json = new MemoryStream(document, writable: false);
@@ -80,7 +86,7 @@ internal sealed class MartenSagaStore<TState> : ISagaStore<TState>
 
         if (result == CommitResult.Committed)
         {
-            _cache.Set(sagaId, version, Encoding.UTF8.GetBytes(document));
+            _cache.Set(sagaId, version, Encoding.UTF8.GetBytes(document), state);
         }
         else
         {

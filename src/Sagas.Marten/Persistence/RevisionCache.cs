@@ -7,26 +7,39 @@ namespace Sagas.Marten.Persistence;
 /// (the oldest entries leave first); a commit that finds a newer revision in the database evicts the entry, and the event
 /// runs again on a fresh load.
 /// </summary>
+/// <remarks>
+/// An entry also holds the committed instance until the saga's next transition takes it, so that transition needs no
+/// deserialization either. It is taken once: a transition that fails after changing it leaves the next one to the document.
+/// </remarks>
 internal sealed class RevisionCache(int capacity)
 {
     private readonly ConcurrentDictionary<Guid, Entry> _entries = new();
     private readonly ConcurrentQueue<Guid> _order = new();
 
-    public bool TryGet(Guid sagaId, out int version, out byte[] document)
+    /// <summary>The cached revision of a saga, with the committed instance if no transition took it yet.</summary>
+    public bool TryTake(Guid sagaId, out int version, out byte[] document, out object? committed)
     {
-        var found = _entries.TryGetValue(sagaId, out var entry);
-        (version, document) = (entry.Version, entry.Document);
-        return found;
+        while (_entries.TryGetValue(sagaId, out var entry))
+        {
+            if (entry.Committed is null || _entries.TryUpdate(sagaId, new Entry(entry.Version, entry.Document, null), entry))
+            {
+                (version, document, committed) = (entry.Version, entry.Document, entry.Committed);
+                return true;
+            }
+        }
+
+        (version, document, committed) = (0, [], null);
+        return false;
     }
 
-    public void Set(Guid sagaId, int version, byte[] document)
+    public void Set(Guid sagaId, int version, byte[] document, object committed)
     {
         if (capacity == 0)
         {
             return;
         }
 
-        var entry = new Entry(version, document);
+        var entry = new Entry(version, document, committed);
         if (!_entries.TryAdd(sagaId, entry))
         {
             _entries[sagaId] = entry;
@@ -42,5 +55,13 @@ internal sealed class RevisionCache(int capacity)
 
     public void Evict(Guid sagaId) => _entries.TryRemove(sagaId, out _);
 
-    private readonly record struct Entry(int Version, byte[] Document);
+    // A class, so that taking the instance replaces exactly the entry read (reference comparison).
+    private sealed class Entry(int version, byte[] document, object? committed)
+    {
+        public int Version { get; } = version;
+
+        public byte[] Document { get; } = document;
+
+        public object? Committed { get; } = committed;
+    }
 }

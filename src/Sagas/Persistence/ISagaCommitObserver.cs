@@ -9,5 +9,11 @@ public interface ISagaCommitObserver<in TState>
     where TState : class
 {
     /// <summary>Called after <paramref name="state"/> was committed for saga <paramref name="sagaId"/>. Must not throw or block.</summary>
+    /// <remarks>
+    /// <paramref name="state"/> is the instance the transition changed, not a copy: the saga's next event in this process
+    /// may run on that same instance (the in-memory store and the PostgreSQL store's revision cache hand it on instead of
+    /// reading the state back), as MassTransit's own observers see the live saga. Read what you need during the call, and
+    /// copy what you keep.
+    /// </remarks>
     void OnCommitted(Guid sagaId, TState state);
 }

@@ -8,12 +8,18 @@ namespace Sagas.Persistence;
 /// every commit checks the version and stores a new copy together with the inbox record and the outgoing
 /// messages (in the shared <see cref="InMemoryMessageStore"/>).
 /// </summary>
+/// <remarks>
+/// A commit stores the state as JSON, and also keeps the committed instance for the saga's next transition: that load
+/// takes the instance instead of reading the JSON back, and takes it once, so a transition that fails after changing
+/// it leaves the next load to the JSON. Reads that are not transitions (<see cref="LoadAsync"/>, queries, the catalog)
+/// always get a copy from the JSON.
+/// </remarks>
 /// <typeparam name="TState">The saga state; it must round-trip through System.Text.Json.</typeparam>
 public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
     where TState : class
 {
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.General);
-    private readonly Dictionary<Guid, (byte[] Json, int Version)> _sagas = [];
+    private readonly Dictionary<Guid, Stored> _sagas = [];
     private readonly InMemoryMessageStore _messages;
 
     /// <summary>Creates the store on the shared inbox/outbox.</summary>
@@ -38,7 +44,7 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
     /// <inheritdoc />
     public ValueTask<LoadedSaga<TState>?> LoadAsync(Guid sagaId, CancellationToken cancellationToken)
     {
-        (byte[] Json, int Version) stored;
+        Stored stored;
         lock (_messages.SyncRoot)
         {
             if (!_sagas.TryGetValue(sagaId, out stored))
@@ -47,8 +53,28 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
             }
         }
 
-        var state = JsonSerializer.Deserialize<TState>(stored.Json, JsonOptions)!;
-        return ValueTask.FromResult<LoadedSaga<TState>?>(new LoadedSaga<TState>(state, stored.Version));
+        return ValueTask.FromResult<LoadedSaga<TState>?>(new LoadedSaga<TState>(Read(stored.Json), stored.Version));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The instance the last commit stored, if no transition took it since; otherwise a copy from the JSON.</remarks>
+    public ValueTask<LoadedSaga<TState>?> LoadForTransitionAsync(Guid sagaId, CancellationToken cancellationToken)
+    {
+        Stored stored;
+        lock (_messages.SyncRoot)
+        {
+            if (!_sagas.TryGetValue(sagaId, out stored))
+            {
+                return ValueTask.FromResult<LoadedSaga<TState>?>(null);
+            }
+
+            if (stored.Committed is not null)
+            {
+                _sagas[sagaId] = stored with { Committed = null };
+            }
+        }
+
+        return ValueTask.FromResult<LoadedSaga<TState>?>(new LoadedSaga<TState>(stored.Committed ?? Read(stored.Json), stored.Version));
     }
 
     /// <inheritdoc />
@@ -62,7 +88,7 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
             snapshot = [.. _sagas.Select(s => (s.Key, s.Value.Json))];
         }
 
-        IReadOnlyList<Guid> ids = [.. snapshot.Where(s => matches(JsonSerializer.Deserialize<TState>(s.Json, JsonOptions)!)).Select(s => s.Id)];
+        IReadOnlyList<Guid> ids = [.. snapshot.Where(s => matches(Read(s.Json))).Select(s => s.Id)];
         return ValueTask.FromResult(ids);
     }
 
@@ -75,7 +101,7 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
             documents = [.. _sagas.Values.Select(s => s.Json)];
         }
 
-        return [.. documents.Select(json => JsonSerializer.Deserialize<TState>(json, JsonOptions)!)];
+        return [.. documents.Select(Read)];
     }
 
     /// <inheritdoc />
@@ -99,10 +125,17 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
 
             _messages.TryAddInbox(transaction);
 
-            _sagas[sagaId] = (json, version + 1);
+            _sagas[sagaId] = new Stored(json, version + 1, state);
             _messages.ApplyOutbox(transaction);
         }
 
         return ValueTask.FromResult(CommitResult.Committed);
     }
+
+    private static TState Read(byte[] json) => JsonSerializer.Deserialize<TState>(json, JsonOptions)!;
+
+    /// <param name="Json">The committed state.</param>
+    /// <param name="Version">Its version.</param>
+    /// <param name="Committed">The committed instance until a transition takes it.</param>
+    private readonly record struct Stored(byte[] Json, int Version, TState? Committed);
 }

@@ -41,18 +41,22 @@ public sealed class When_two_processes_write_one_saga
     }
 
     [Fact]
-    public async Task A_load_for_a_transition_is_a_private_copy_and_a_plain_load_always_reads()
+    public async Task A_load_for_a_transition_takes_the_committed_instance_once_then_copies_the_document_and_a_plain_load_always_reads()
     {
         var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_two_processes_write_one_saga) + "_copy");
         await using var services = Process(schema);
         await MartenSagaSchema.ApplyAsync(services);
         var store = services.GetRequiredService<ISagaStore<CheckoutState>>();
         var id = Guid.NewGuid();
-        await store.CommitAsync(id, new CheckoutState { CorrelationId = id, CustomerId = "stored" }, 0, Transaction("c1"), default);
+        var committed = new CheckoutState { CorrelationId = id, CustomerId = "stored" };
+        await store.CommitAsync(id, committed, 0, Transaction("c1"), default);
 
+        var taken = (await store.LoadForTransitionAsync(id, default))!;
+        Assert.Same(committed, taken.State); // the committed instance, once, instead of deserializing the document
+        taken.State.CustomerId = "changed, not committed";
         var copy = (await store.LoadForTransitionAsync(id, default))!;
-        copy.State.CustomerId = "changed, not committed";
-        Assert.Equal("stored", (await store.LoadForTransitionAsync(id, default))!.State.CustomerId);
+        Assert.NotSame(committed, copy.State);
+        Assert.Equal(("stored", 1, 1), (copy.State.CustomerId, copy.State.Version, copy.Version));
 
         await PostgresDatabase.ScalarAsync($"with u as (update {schema}.mt_doc_checkoutstate set data = jsonb_set(data, '{{CustomerId}}', '\"elsewhere\"'), mt_version = 2 where id = '{id}' returning 1) select count(*) from u");
         Assert.Equal("elsewhere", (await store.LoadAsync(id, default))!.State.CustomerId);

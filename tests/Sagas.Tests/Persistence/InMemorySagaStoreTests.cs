@@ -32,6 +32,61 @@ public sealed class InMemorySagaStoreTests
     }
 
     [Fact]
+    public async Task A_load_for_a_transition_takes_the_committed_instance_once_and_then_reads_a_copy()
+    {
+        var id = Guid.NewGuid();
+        var committed = new OnboardingState { CorrelationId = id, Points = 1 };
+        await _store.CommitAsync(id, committed, 0, Transaction("e1"), default);
+
+        var first = await _store.LoadForTransitionAsync(id, default);
+        var second = await _store.LoadForTransitionAsync(id, default);
+
+        Assert.Same(committed, first!.State);
+        Assert.NotSame(committed, second!.State);
+        Assert.Equal((1, 1), (second.State.Points, second.Version));
+    }
+
+    [Fact]
+    public async Task A_transition_that_changes_the_taken_instance_without_committing_changes_nothing_stored()
+    {
+        var id = Guid.NewGuid();
+        await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 1 }, 0, Transaction("e1"), default);
+
+        var taken = await _store.LoadForTransitionAsync(id, default);
+        taken!.State.Points = 99; // the transition failed: never committed
+
+        Assert.Equal(1, (await _store.LoadForTransitionAsync(id, default))!.State.Points);
+        Assert.Equal(1, (await _store.LoadAsync(id, default))!.State.Points);
+    }
+
+    [Fact]
+    public async Task A_load_that_is_not_a_transition_never_hands_out_the_committed_instance()
+    {
+        var id = Guid.NewGuid();
+        var committed = new OnboardingState { CorrelationId = id, Points = 1 };
+        await _store.CommitAsync(id, committed, 0, Transaction("e1"), default);
+
+        var read = await _store.LoadAsync(id, default);
+        var found = await _store.QueryAsync(s => s.Points == 1, default);
+
+        Assert.NotSame(committed, read!.State);
+        Assert.Equal([id], found);
+        Assert.Same(committed, (await _store.LoadForTransitionAsync(id, default))!.State); // still there for the next transition
+    }
+
+    [Fact]
+    public async Task A_conflicting_commit_does_not_replace_the_committed_instance()
+    {
+        var id = Guid.NewGuid();
+        var committed = new OnboardingState { CorrelationId = id, Points = 1 };
+        await _store.CommitAsync(id, committed, 0, Transaction("e1"), default);
+
+        Assert.Equal(CommitResult.Conflict, await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 7 }, 0, Transaction("e2"), default));
+
+        Assert.Same(committed, (await _store.LoadForTransitionAsync(id, default))!.State);
+    }
+
+    [Fact]
     public async Task A_commit_on_a_stale_version_is_a_conflict_and_stores_nothing()
     {
         var id = Guid.NewGuid();
