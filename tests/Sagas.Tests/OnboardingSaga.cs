@@ -22,6 +22,9 @@ public sealed record SendWelcome(Guid AccountId, string Email);
 [CloudEventContract("com.example.onboarding.points-awarded", 1)]
 public sealed record PointsAwarded(Guid AccountId, int Points);
 
+[CloudEventContract("com.example.onboarding.email-changed", 1)]
+public sealed record EmailChanged(Guid AccountId, string Email);
+
 [CloudEventContract("com.example.onboarding.audit-requested", 1)]
 public sealed record AuditRequested(Guid AccountId);
 
@@ -39,6 +42,7 @@ public sealed class OnboardingSaga : StepSagaStateMachine<OnboardingState>
         Event(() => Signup, e => e.CorrelateById(m => m.Message.AccountId));
         Event(() => Points, e => e.CorrelateById(m => m.Message.AccountId));
         Event(() => Audit, e => e.CorrelateById(m => m.Message.AccountId));
+        Event(() => EmailChange, e => e.CorrelateById(m => m.Message.AccountId));
 
         Steps(plan => plan
             .Compensatable<CreateAccount, Done, DeleteAccount>("CreateAccount", s => new CreateAccount(s.CorrelationId, s.Email), s => new DeleteAccount(s.CorrelationId))
@@ -47,6 +51,9 @@ public sealed class OnboardingSaga : StepSagaStateMachine<OnboardingState>
         Initially(When(Signup).Then(c => c.Saga.Email = c.Message.Email).ThenAsync(BeginStepsAsync));
         DuringAny(
             When(Points).Then(c => c.Saga.Points += c.Message.Points),
+            When(EmailChange).Then(c => c.Saga.Email = c.Saga.Email != c.Message.Email
+                ? c.Message.Email
+                : throw new InvalidOperationException($"{c.Message.Email} is the account's email already")),
             When(Audit).ThenAsync(async c =>
             {
                 await c.Publish(new SendWelcome(c.Saga.CorrelationId, c.Saga.Email));
@@ -57,6 +64,8 @@ public sealed class OnboardingSaga : StepSagaStateMachine<OnboardingState>
     public Event<SignupReceived> Signup { get; private set; } = null!;
 
     public Event<PointsAwarded> Points { get; private set; } = null!;
+
+    public Event<EmailChanged> EmailChange { get; private set; } = null!;
 
     public Event<AuditRequested> Audit { get; private set; } = null!;
 }
@@ -104,7 +113,7 @@ public static class Onboarding
     {
         sagas.Services.AddSingletonIfMissing<Calls>();
         return sagas
-            .AddContracts(c => c.Add<SignupReceived>().Add<CreateAccount>().Add<DeleteAccount>().Add<SendWelcome>().Add<PointsAwarded>().Add<AuditRequested>())
+            .AddContracts(c => c.Add<SignupReceived>().Add<CreateAccount>().Add<DeleteAccount>().Add<SendWelcome>().Add<PointsAwarded>().Add<EmailChanged>().Add<AuditRequested>())
             .AddSaga<OnboardingSaga, OnboardingState>()
             .AddStep<CreateAccount, Done, CreateAccountHandler>()
             .AddStep<DeleteAccount, Done, DeleteAccountHandler>()

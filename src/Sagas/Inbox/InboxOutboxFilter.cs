@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.Extensions.Logging;
 using Sagas.CloudEvents;
 using Sagas.Diagnostics;
+using Sagas.Faults;
 using Sagas.Outbox;
 using Sagas.Persistence;
 using Sagas.Serialization;
@@ -11,8 +12,9 @@ namespace Sagas.Inbox;
 
 /// <summary>
 /// Runs every consumer and saga of a Sagas bus inside a <see cref="MessageTransaction"/>: a message whose
-/// CloudEvents <c>source</c> + <c>id</c> the endpoint's inbox already holds (looked up for every delivery, after any copy
-/// of it this process is handling has finished: <see cref="InboxGate"/>) is acknowledged with no effect;
+/// CloudEvents <c>source</c> + <c>id</c> the endpoint's inbox already holds (looked up before the delivery runs, after any
+/// copy of it this process is handling has finished: <see cref="InboxGate"/>; or, where a Sagas saga alone takes it,
+/// refused by the saga's commit: <see cref="InboxEndpoint"/>) is acknowledged with no effect;
 /// otherwise what the handler publishes or sends is captured, committed with the inbox record (and, for a
 /// saga, with its state) and only then handed to the <see cref="IOutboxDispatcher"/>.
 /// </summary>
@@ -31,7 +33,8 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
 {
     public async Task Send(ConsumeContext<TMessage> context, IPipe<ConsumeContext<TMessage>> next)
     {
-        var transaction = new MessageTransaction(InboxKeyOf(context), context.ReceiveContext.Redelivered);
+        var endpoint = _endpoints.GetOrAdd(context.ReceiveContext.InputAddress, static address => new InboxEndpoint(address.AbsolutePath.Trim('/')));
+        var transaction = new MessageTransaction(InboxKeyOf(context, endpoint.Name), context.ReceiveContext.Redelivered);
         using var activity = SagasDiagnostics.StartProcess(
             transaction.InboxKey.Endpoint,
             context.Headers.Get<string>(SagaAttributes.TraceParent.Name),
@@ -40,15 +43,35 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
             transaction.InboxKey.Id,
             context.CorrelationId);
         using var copy = await gate.EnterAsync(transaction.InboxKey, context.CancellationToken).ConfigureAwait(false);
-        if (await store.IsDuplicateAsync(transaction, context.CancellationToken).ConfigureAwait(false))
+        var lookedUp = !endpoint.SagaOnly;
+        if (lookedUp && await store.IsDuplicateAsync(transaction, context.CancellationToken).ConfigureAwait(false))
         {
             await RedeliverAsync(context, transaction).ConfigureAwait(false);
             return;
         }
 
-        var capture = new OutboxCaptureContext<TMessage>(context, transaction, outbox);
-        await next.Send(capture).ConfigureAwait(false);
+        var capture = new OutboxCaptureContext<TMessage>(context, transaction, outbox) { DeferFaults = !lookedUp };
+        try
+        {
+            await next.Send(capture).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!lookedUp)
+        {
+            // A copy the saga's commit would have refused may fail before it gets there (the saga moved on): the look-up it
+            // skipped decides, so that a duplicate is acknowledged with no effect (no fault told either), as it would have
+            // been had it been looked up.
+            if (!InfrastructureFaults.IsInfrastructure(ex) && await store.IsDuplicateAsync(transaction, context.CancellationToken).ConfigureAwait(false))
+            {
+                await RedeliverAsync(context, transaction).ConfigureAwait(false);
+                return;
+            }
 
+            await capture.NotifyDeferredFaultsAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        await capture.NotifyDeferredFaultsAsync().ConfigureAwait(false);
+        endpoint.Handled(transaction.TakenBySaga && capture.Consumers == 1);
         if (transaction.IsDuplicate)
         {
             await RedeliverAsync(context, transaction).ConfigureAwait(false);
@@ -71,16 +94,15 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
     }
 
     // An endpoint's input address is one instance for all its deliveries: its name is taken once.
-    private readonly ConcurrentDictionary<Uri, string> _endpointNames = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<Uri, InboxEndpoint> _endpoints = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>The consumer type a duplicate is reported consumed by.</summary>
     internal const string DuplicateConsumer = "sagas-inbox-duplicate";
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("sagasInboxOutbox");
 
-    private InboxKey InboxKeyOf(ConsumeContext context)
+    private static InboxKey InboxKeyOf(ConsumeContext context, string endpoint)
     {
-        var endpoint = _endpointNames.GetOrAdd(context.ReceiveContext.InputAddress, static address => address.AbsolutePath.Trim('/'));
         var source = context.Headers.Get<string>(CloudEventHeaders.Source);
         var id = context.Headers.Get<string>(CloudEventHeaders.Id);
         return source is null || id is null

@@ -35,6 +35,10 @@ public interface ISagaStore<TState>
     /// (0: insert, the instance must not exist), together with <paramref name="transaction"/>'s inbox record
     /// and outgoing messages; all or nothing.
     /// </summary>
+    /// <remarks>
+    /// <see cref="CommitResult.Duplicate"/>, storing nothing, when the inbox already holds the record: a delivery only a
+    /// saga takes is not looked up before it runs, so this check is what keeps a copy of an event from changing the saga.
+    /// </remarks>
     ValueTask<CommitResult> CommitAsync(Guid sagaId, TState state, int expectedVersion, MessageTransaction transaction, CancellationToken cancellationToken);
 }
 

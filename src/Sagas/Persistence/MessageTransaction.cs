@@ -30,8 +30,8 @@ public sealed class MessageTransaction
     }
 
     /// <summary>
-    /// Whether the transport delivered this message before. Informational: a store must look every delivery up, since a
-    /// copy the outbox sent again is a first delivery to the transport.
+    /// Whether the transport delivered this message before. Informational: every delivery is checked against the inbox
+    /// (looked up, or refused by a saga's commit), since a copy the outbox sent again is a first delivery to the transport.
     /// </summary>
     public bool IsRedelivery { get; }
 
@@ -72,6 +72,9 @@ public sealed class MessageTransaction
 
     /// <summary>Whether the commit found the inbox record already there: the message was a duplicate and nothing was stored.</summary>
     public bool IsDuplicate { get; private set; }
+
+    /// <summary>Whether a Sagas saga (its store's repository) took the message.</summary>
+    internal bool TakenBySaga { get; set; }
 
     /// <summary>Whether the outgoing messages were handed to the dispatcher.</summary>
     internal bool IsDispatched { get; private set; }

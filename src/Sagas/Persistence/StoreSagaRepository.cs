@@ -33,6 +33,7 @@ internal sealed class StoreSagaRepository<TState>(
         var transaction = context.TryGetPayload<MessageTransaction>(out var tx)
             ? tx
             : throw new InvalidOperationException("No Sagas message transaction on this message: the saga must run behind the Sagas inbox/outbox filter (services.AddSagas).");
+        transaction.TakenBySaga = true;
         var stripe = context.CorrelationId is { } sagaId ? _stripes[(sagaId.GetHashCode() & int.MaxValue) % _stripes.Length] : null;
         if (stripe is not null)
         {
