@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Sagas.Outbox;
 using Sagas.Persistence;
+using Sagas.Serialization;
 using Sagas.Testing;
 using Sagas.Tests.Onboarding;
 
@@ -46,10 +47,10 @@ public sealed class When_copies_of_an_event_reach_an_endpoint_only_its_saga_take
         await host.SendRawAsync("onboarding-state", changed);
         await inbox.WaitAsync("pending", "email-1");
         await host.SendRawAsync("onboarding-state", host.ToCloudEventJson(new EmailChanged(accountId, "bo@example.com"), "email-2", subject: accountId));
-        var fault = await faults.FirstAsync();
+        var fault = await faults.ForAsync("email-2");
 
         Assert.Equal("bo@example.com is the account's email already", fault);
-        Assert.Single(faults.Messages); // email-2's: the copy of email-1 was acknowledged, not faulted
+        Assert.Equal(["email-2"], faults.EventIds); // the copy of email-1 was acknowledged, not faulted
         Assert.Equal(2, inbox.Keys("lookup").Count(id => id == "email-1")); // the first delivery, and the failed copy's
         Assert.Empty(await host.DeadLettersAsync());
     }
@@ -80,22 +81,24 @@ public sealed class When_copies_of_an_event_reach_an_endpoint_only_its_saga_take
         return accountId;
     }
 
-    /// <summary>The messages of the exceptions consumers faulted with.</summary>
+    /// <summary>The exceptions consumers faulted with, by the CloudEvents id of the event.</summary>
     private sealed class FaultRecorder : IReceiveObserver
     {
-        private readonly TaskCompletionSource<string> _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _faults = new();
 
-        public ConcurrentQueue<string> Messages { get; } = new();
+        public IReadOnlyList<string> EventIds => [.. _faults.Keys];
 
-        public Task<string> FirstAsync() => _first.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        public Task<string> ForAsync(string eventId) => Fault(eventId).Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         public Task ConsumeFault<T>(ConsumeContext<T> context, TimeSpan duration, string consumerType, Exception exception)
             where T : class
         {
-            Messages.Enqueue(exception.GetBaseException().Message);
-            _first.TrySetResult(exception.GetBaseException().Message);
+            Fault(context.Headers.Get<string>(CloudEventHeaders.Id) ?? "?").TrySetResult(exception.GetBaseException().Message);
             return Task.CompletedTask;
         }
+
+        private TaskCompletionSource<string> Fault(string eventId)
+            => _faults.GetOrAdd(eventId, _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
 
         public Task PreReceive(ReceiveContext context) => Task.CompletedTask;
 
