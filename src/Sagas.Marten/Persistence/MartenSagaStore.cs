@@ -23,7 +23,7 @@ internal sealed class MartenSagaStore<TState> : ISagaStore<TState>
     private readonly CommitGroups _groups;
     private readonly TimeProvider _time;
     private readonly SagaDocumentSql _sql;
-    private readonly RevisionCache _cache;
+    private readonly RevisionCache<TState> _cache;
     private readonly string _dotnetType = typeof(TState).FullName!;
 
     public MartenSagaStore(IDocumentStore store, CommitGroups groups, SagasTables tables, MartenSagasOptions options, TimeProvider time)
@@ -33,7 +33,7 @@ internal sealed class MartenSagaStore<TState> : ISagaStore<TState>
         _groups = groups;
         _time = time;
         _sql = new SagaDocumentSql(store.Options.FindOrResolveDocumentType(typeof(TState)).TableName.QualifiedName, tables);
-        _cache = new RevisionCache(options.RevisionCacheSize);
+        _cache = new RevisionCache<TState>(options.RevisionCacheSize);
     }
 
     public async ValueTask<LoadedSaga<TState>?> LoadAsync(Guid sagaId, CancellationToken cancellationToken)
@@ -46,9 +46,9 @@ internal sealed class MartenSagaStore<TState> : ISagaStore<TState>
             return LoadAsync(sagaId, cancellationToken);
         }
 
-        if (committed is TState instance)
+        if (committed is not null)
         {
-            return ValueTask.FromResult<LoadedSaga<TState>?>(new LoadedSaga<TState>(instance, version));
+            return ValueTask.FromResult<LoadedSaga<TState>?>(new LoadedSaga<TState>(committed, version));
         }
 
         using var json = new MemoryStream(document, writable: false);

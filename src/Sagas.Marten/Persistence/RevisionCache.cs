@@ -11,13 +11,15 @@ namespace Sagas.Marten.Persistence;
 /// An entry also holds the committed instance until the saga's next transition takes it, so that transition needs no
 /// deserialization either. It is taken once: a transition that fails after changing it leaves the next one to the document.
 /// </remarks>
-internal sealed class RevisionCache(int capacity)
+/// <typeparam name="TState">The saga state.</typeparam>
+internal sealed class RevisionCache<TState>(int capacity)
+    where TState : class
 {
     private readonly ConcurrentDictionary<Guid, Entry> _entries = new();
     private readonly ConcurrentQueue<Guid> _order = new();
 
     /// <summary>The cached revision of a saga, with the committed instance if no transition took it yet.</summary>
-    public bool TryTake(Guid sagaId, out int version, out byte[] document, out object? committed)
+    public bool TryTake(Guid sagaId, out int version, out byte[] document, out TState? committed)
     {
         while (_entries.TryGetValue(sagaId, out var entry))
         {
@@ -32,7 +34,7 @@ internal sealed class RevisionCache(int capacity)
         return false;
     }
 
-    public void Set(Guid sagaId, int version, byte[] document, object committed)
+    public void Set(Guid sagaId, int version, byte[] document, TState committed)
     {
         if (capacity == 0)
         {
@@ -56,12 +58,12 @@ internal sealed class RevisionCache(int capacity)
     public void Evict(Guid sagaId) => _entries.TryRemove(sagaId, out _);
 
     // A class, so that taking the instance replaces exactly the entry read (reference comparison).
-    private sealed class Entry(int version, byte[] document, object? committed)
+    private sealed class Entry(int version, byte[] document, TState? committed)
     {
         public int Version { get; } = version;
 
         public byte[] Document { get; } = document;
 
-        public object? Committed { get; } = committed;
+        public TState? Committed { get; } = committed;
     }
 }

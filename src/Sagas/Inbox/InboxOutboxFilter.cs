@@ -72,22 +72,17 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
 
         await capture.NotifyDeferredFaultsAsync().ConfigureAwait(false);
         endpoint.Handled(transaction.TakenBySaga && capture.Consumers == 1);
-        if (transaction.IsDuplicate)
-        {
-            await RedeliverAsync(context, transaction).ConfigureAwait(false);
-            return;
-        }
-
-        if (!transaction.IsCommitted)
+        if (!transaction.IsCommitted && !transaction.IsDuplicate)
         {
             // Never cancelled once started (the delivery's token fires when the broker connection drops): a commit cut off
             // while the database completes it would be reported as failed, and its effects seen only as a duplicate later.
             transaction.Record(await store.CommitAsync(transaction, CancellationToken.None).ConfigureAwait(false));
-            if (transaction.IsDuplicate)
-            {
-                await RedeliverAsync(context, transaction).ConfigureAwait(false);
-                return;
-            }
+        }
+
+        if (transaction.IsDuplicate)
+        {
+            await RedeliverAsync(context, transaction).ConfigureAwait(false);
+            return;
         }
 
         await transaction.DispatchOnceAsync(dispatcher, context.CancellationToken).ConfigureAwait(false); // no-op when the saga's repository dispatched

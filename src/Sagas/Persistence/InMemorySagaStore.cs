@@ -43,39 +43,12 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
 
     /// <inheritdoc />
     public ValueTask<LoadedSaga<TState>?> LoadAsync(Guid sagaId, CancellationToken cancellationToken)
-    {
-        Stored stored;
-        lock (_messages.SyncRoot)
-        {
-            if (!_sagas.TryGetValue(sagaId, out stored))
-            {
-                return ValueTask.FromResult<LoadedSaga<TState>?>(null);
-            }
-        }
-
-        return ValueTask.FromResult<LoadedSaga<TState>?>(new LoadedSaga<TState>(Read(stored.Json), stored.Version));
-    }
+        => ValueTask.FromResult(Load(sagaId, takeCommitted: false));
 
     /// <inheritdoc />
     /// <remarks>The instance the last commit stored, if no transition took it since; otherwise a copy from the JSON.</remarks>
     public ValueTask<LoadedSaga<TState>?> LoadForTransitionAsync(Guid sagaId, CancellationToken cancellationToken)
-    {
-        Stored stored;
-        lock (_messages.SyncRoot)
-        {
-            if (!_sagas.TryGetValue(sagaId, out stored))
-            {
-                return ValueTask.FromResult<LoadedSaga<TState>?>(null);
-            }
-
-            if (stored.Committed is not null)
-            {
-                _sagas[sagaId] = stored with { Committed = null };
-            }
-        }
-
-        return ValueTask.FromResult<LoadedSaga<TState>?>(new LoadedSaga<TState>(stored.Committed ?? Read(stored.Json), stored.Version));
-    }
+        => ValueTask.FromResult(Load(sagaId, takeCommitted: true));
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<Guid>> QueryAsync(Expression<Func<TState, bool>> predicate, CancellationToken cancellationToken)
@@ -130,6 +103,27 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
         }
 
         return ValueTask.FromResult(CommitResult.Committed);
+    }
+
+    private LoadedSaga<TState>? Load(Guid sagaId, bool takeCommitted)
+    {
+        TState? committed = null;
+        Stored stored;
+        lock (_messages.SyncRoot)
+        {
+            if (!_sagas.TryGetValue(sagaId, out stored))
+            {
+                return null;
+            }
+
+            if (takeCommitted && stored.Committed is not null)
+            {
+                committed = stored.Committed;
+                _sagas[sagaId] = stored with { Committed = null };
+            }
+        }
+
+        return new LoadedSaga<TState>(committed ?? Read(stored.Json), stored.Version);
     }
 
     private static TState Read(byte[] json) => JsonSerializer.Deserialize<TState>(json, JsonOptions)!;

@@ -21,8 +21,7 @@ public sealed class InMemorySagaStoreTests
     [Fact]
     public async Task A_load_returns_a_private_copy()
     {
-        var id = Guid.NewGuid();
-        await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 1 }, 0, Transaction("e1"), default);
+        var id = (await StoredAsync(points: 1)).CorrelationId;
 
         var loaded = await _store.LoadAsync(id, default);
         loaded!.State.Points = 99;
@@ -34,9 +33,8 @@ public sealed class InMemorySagaStoreTests
     [Fact]
     public async Task A_load_for_a_transition_takes_the_committed_instance_once_and_then_reads_a_copy()
     {
-        var id = Guid.NewGuid();
-        var committed = new OnboardingState { CorrelationId = id, Points = 1 };
-        await _store.CommitAsync(id, committed, 0, Transaction("e1"), default);
+        var committed = await StoredAsync(points: 1);
+        var id = committed.CorrelationId;
 
         var first = await _store.LoadForTransitionAsync(id, default);
         var second = await _store.LoadForTransitionAsync(id, default);
@@ -49,8 +47,7 @@ public sealed class InMemorySagaStoreTests
     [Fact]
     public async Task A_transition_that_changes_the_taken_instance_without_committing_changes_nothing_stored()
     {
-        var id = Guid.NewGuid();
-        await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 1 }, 0, Transaction("e1"), default);
+        var id = (await StoredAsync(points: 1)).CorrelationId;
 
         var taken = await _store.LoadForTransitionAsync(id, default);
         taken!.State.Points = 99; // the transition failed: never committed
@@ -62,9 +59,8 @@ public sealed class InMemorySagaStoreTests
     [Fact]
     public async Task A_load_that_is_not_a_transition_never_hands_out_the_committed_instance()
     {
-        var id = Guid.NewGuid();
-        var committed = new OnboardingState { CorrelationId = id, Points = 1 };
-        await _store.CommitAsync(id, committed, 0, Transaction("e1"), default);
+        var committed = await StoredAsync(points: 1);
+        var id = committed.CorrelationId;
 
         var read = await _store.LoadAsync(id, default);
         var found = await _store.QueryAsync(s => s.Points == 1, default);
@@ -77,9 +73,8 @@ public sealed class InMemorySagaStoreTests
     [Fact]
     public async Task A_conflicting_commit_does_not_replace_the_committed_instance()
     {
-        var id = Guid.NewGuid();
-        var committed = new OnboardingState { CorrelationId = id, Points = 1 };
-        await _store.CommitAsync(id, committed, 0, Transaction("e1"), default);
+        var committed = await StoredAsync(points: 1);
+        var id = committed.CorrelationId;
 
         Assert.Equal(CommitResult.Conflict, await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 7 }, 0, Transaction("e2"), default));
 
@@ -89,8 +84,7 @@ public sealed class InMemorySagaStoreTests
     [Fact]
     public async Task A_commit_on_a_stale_version_is_a_conflict_and_stores_nothing()
     {
-        var id = Guid.NewGuid();
-        await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 1 }, 0, Transaction("e1"), default);
+        var id = (await StoredAsync(points: 1)).CorrelationId;
         await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 2 }, 1, Transaction("e2"), default);
         var late = Transaction("e3", Message());
 
@@ -106,8 +100,7 @@ public sealed class InMemorySagaStoreTests
     [Fact]
     public async Task A_commit_of_a_message_already_in_the_inbox_is_a_duplicate_and_stores_nothing()
     {
-        var id = Guid.NewGuid();
-        await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 1 }, 0, Transaction("e1"), default);
+        var id = (await StoredAsync(points: 1)).CorrelationId;
 
         var result = await _store.CommitAsync(id, new OnboardingState { CorrelationId = id, Points = 5 }, 1, Transaction("e1", Message()), default);
 
@@ -155,6 +148,14 @@ public sealed class InMemorySagaStoreTests
 
         Assert.False(await _messages.IsDuplicateAsync(Transaction("old"), default));
         Assert.True(await _messages.IsDuplicateAsync(Transaction("new"), default));
+    }
+
+    /// <summary>A new saga with <paramref name="points"/>, committed at version 1; the instance the commit stored.</summary>
+    private async Task<OnboardingState> StoredAsync(int points)
+    {
+        var state = new OnboardingState { CorrelationId = Guid.NewGuid(), Points = points };
+        Assert.Equal(CommitResult.Committed, await _store.CommitAsync(state.CorrelationId, state, 0, Transaction("e1"), default));
+        return state;
     }
 
     private static MessageTransaction Transaction(string eventId, params OutboxMessage[] messages)
