@@ -38,6 +38,8 @@ public interface ISagaStore<TState>
     /// <remarks>
     /// <see cref="CommitResult.Duplicate"/>, storing nothing, when the inbox already holds the record: a delivery only a
     /// saga takes is not looked up before it runs, so this check is what keeps a copy of an event from changing the saga.
+    /// The caller gives <paramref name="state"/> up: a store may keep the instance itself rather than a copy (the in-memory
+    /// store does, for the saga's next transition), so it is only read after the commit, never changed.
     /// </remarks>
     ValueTask<CommitResult> CommitAsync(Guid sagaId, TState state, int expectedVersion, MessageTransaction transaction, CancellationToken cancellationToken);
 }

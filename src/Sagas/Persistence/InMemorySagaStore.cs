@@ -1,4 +1,6 @@
 using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Sagas.Persistence;
@@ -9,10 +11,11 @@ namespace Sagas.Persistence;
 /// messages (in the shared <see cref="InMemoryMessageStore"/>).
 /// </summary>
 /// <remarks>
-/// A commit stores the state as JSON, and also keeps the committed instance for the saga's next transition: that load
-/// takes the instance instead of reading the JSON back, and takes it once, so a transition that fails after changing
-/// it leaves the next load to the JSON. Reads that are not transitions (<see cref="LoadAsync"/>, queries, the catalog)
-/// always get a copy from the JSON.
+/// A commit keeps the committed instance, not a copy: the saga's next transition takes that instance instead of reading
+/// a copy back. Isolation costs one JSON copy per transition, not one per commit: the take writes the instance as JSON
+/// first, so a transition that fails after changing it leaves the next load to that JSON, and reads that are not
+/// transitions (<see cref="LoadAsync"/>, queries, the catalog) copy from the JSON, written then if no take wrote it. A
+/// saga's last commit, once it has ended, is never written unless read.
 /// </remarks>
 /// <typeparam name="TState">The saga state; it must round-trip through System.Text.Json.</typeparam>
 public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
@@ -46,7 +49,7 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
         => ValueTask.FromResult(Load(sagaId, takeCommitted: false));
 
     /// <inheritdoc />
-    /// <remarks>The instance the last commit stored, if no transition took it since; otherwise a copy from the JSON.</remarks>
+    /// <remarks>The instance the last commit stored, if no transition took it since (its JSON is written first); otherwise a copy from the JSON.</remarks>
     public ValueTask<LoadedSaga<TState>?> LoadForTransitionAsync(Guid sagaId, CancellationToken cancellationToken)
         => ValueTask.FromResult(Load(sagaId, takeCommitted: true));
 
@@ -58,7 +61,7 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
         List<(Guid Id, byte[] Json)> snapshot;
         lock (_messages.SyncRoot)
         {
-            snapshot = [.. _sagas.Select(s => (s.Key, s.Value.Json))];
+            snapshot = AllJson();
         }
 
         IReadOnlyList<Guid> ids = [.. snapshot.Where(s => matches(Read(s.Json))).Select(s => s.Id)];
@@ -71,7 +74,7 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
         List<byte[]> documents;
         lock (_messages.SyncRoot)
         {
-            documents = [.. _sagas.Values.Select(s => s.Json)];
+            documents = [.. AllJson().Select(s => s.Json)];
         }
 
         return [.. documents.Select(Read)];
@@ -82,7 +85,6 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(transaction);
-        var json = JsonSerializer.SerializeToUtf8Bytes(state, JsonOptions);
         lock (_messages.SyncRoot)
         {
             if (_messages.ContainsInbox(transaction))
@@ -98,7 +100,7 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
 
             _messages.TryAddInbox(transaction);
 
-            _sagas[sagaId] = new Stored(json, version + 1, state);
+            _sagas[sagaId] = new Stored(null, version + 1, state);
             _messages.ApplyOutbox(transaction);
         }
 
@@ -107,29 +109,58 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
 
     private LoadedSaga<TState>? Load(Guid sagaId, bool takeCommitted)
     {
-        TState? committed = null;
-        Stored stored;
+        byte[] json;
+        int version;
         lock (_messages.SyncRoot)
         {
-            if (!_sagas.TryGetValue(sagaId, out stored))
+            ref var stored = ref CollectionsMarshal.GetValueRefOrNullRef(_sagas, sagaId);
+            if (Unsafe.IsNullRef(ref stored))
             {
                 return null;
             }
 
-            if (takeCommitted && stored.Committed is not null)
+            json = JsonOf(ref stored);
+            version = stored.Version;
+            if (takeCommitted && stored.Committed is { } committed)
             {
-                committed = stored.Committed;
-                _sagas[sagaId] = stored with { Committed = null };
+                stored = stored with { Committed = null };
+                return new LoadedSaga<TState>(committed, version);
             }
         }
 
-        return new LoadedSaga<TState>(committed ?? Read(stored.Json), stored.Version);
+        return new LoadedSaga<TState>(Read(json), version);
+    }
+
+    /// <summary>Every saga's state as JSON (see <see cref="JsonOf"/>). Caller holds the lock.</summary>
+    private List<(Guid Id, byte[] Json)> AllJson()
+    {
+        List<(Guid Id, byte[] Json)> all = new(_sagas.Count);
+        foreach (var id in _sagas.Keys)
+        {
+            all.Add((id, JsonOf(ref CollectionsMarshal.GetValueRefOrNullRef(_sagas, id))));
+        }
+
+        return all;
+    }
+
+    /// <summary>
+    /// A saga's state as JSON, written from the committed instance the first time it is asked for. Caller holds the lock,
+    /// so no transition holds that instance: a take asks for the JSON before it hands the instance out.
+    /// </summary>
+    private static byte[] JsonOf(ref Stored stored)
+    {
+        if (stored.Json is null)
+        {
+            stored = stored with { Json = JsonSerializer.SerializeToUtf8Bytes(stored.Committed!, JsonOptions) };
+        }
+
+        return stored.Json;
     }
 
     private static TState Read(byte[] json) => JsonSerializer.Deserialize<TState>(json, JsonOptions)!;
 
-    /// <param name="Json">The committed state.</param>
+    /// <param name="Json">The committed state as JSON, once written; never null while <paramref name="Committed"/> is.</param>
     /// <param name="Version">Its version.</param>
     /// <param name="Committed">The committed instance until a transition takes it.</param>
-    private readonly record struct Stored(byte[] Json, int Version, TState? Committed);
+    private readonly record struct Stored(byte[]? Json, int Version, TState? Committed);
 }
