@@ -1,5 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Sagas;
 using Sagas.CloudEvents;
@@ -97,11 +99,7 @@ public static class SagasServiceCollectionExtensions
 
         // A database, broker or network outage is waited out, however long it lasts, and never moves the message to an
         // error queue: the message is fine. Each attempt is a fresh transaction (inside this retry).
-        cfg.UseMessageRetry(retry =>
-        {
-            retry.Handle<Exception>(InfrastructureFaults.IsInfrastructure);
-            retry.Exponential(int.MaxValue, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(200));
-        });
+        _ = new InfrastructureRetryObserver(cfg, context.GetRequiredService<TimeProvider>(), context.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
         cfg.UseConsumeFilter(typeof(InboxOutboxFilter<>), context);
         cfg.ConnectReceiveObserver(context.GetRequiredService<DeadLetterObserver>());
     }

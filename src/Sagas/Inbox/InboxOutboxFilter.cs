@@ -55,18 +55,27 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
         {
             await next.Send(capture).ConfigureAwait(false);
         }
-        catch (Exception ex) when (!lookedUp)
+        catch (Exception ex) when (InfrastructureFaults.IsInfrastructure(ex))
+        {
+            throw; // run again by the retry in front: the faults this attempt held back are not told
+        }
+        catch (Exception) when (!lookedUp)
         {
             // A copy the saga's commit would have refused may fail before it gets there (the saga moved on): the look-up it
             // skipped decides, so that a duplicate is acknowledged with no effect (no fault told either), as it would have
             // been had it been looked up.
-            if (!InfrastructureFaults.IsInfrastructure(ex) && await store.IsDuplicateAsync(transaction, context.CancellationToken).ConfigureAwait(false))
+            if (await store.IsDuplicateAsync(transaction, context.CancellationToken).ConfigureAwait(false))
             {
                 await RedeliverAsync(context, transaction).ConfigureAwait(false);
                 return;
             }
 
             await capture.NotifyDeferredFaultsAsync().ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception)
+        {
+            await capture.NotifyDeferredFaultsAsync().ConfigureAwait(false); // held back only if of the infrastructure
             throw;
         }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using MassTransit;
 using MassTransit.Context;
+using Sagas.Faults;
 using Sagas.Persistence;
 using Sagas.Serialization;
 
@@ -29,6 +30,7 @@ internal sealed class OutboxCaptureContext<TMessage> : ConsumeContextProxy<TMess
     /// <summary>
     /// Whether a consumer's fault is held back until <see cref="NotifyDeferredFaultsAsync"/>: for a delivery that ran
     /// before its inbox look-up, whose fault is no fault (nor a published <c>Fault</c> event) if it turns out a duplicate.
+    /// A fault of the infrastructure is always held back: the delivery runs again (<c>InfrastructureRetryFilter</c>).
     /// </summary>
     public bool DeferFaults { get; init; }
 
@@ -43,7 +45,7 @@ internal sealed class OutboxCaptureContext<TMessage> : ConsumeContextProxy<TMess
 
     public override Task NotifyFaulted<T>(ConsumeContext<T> context, TimeSpan duration, string consumerType, Exception exception)
     {
-        if (!DeferFaults)
+        if (!DeferFaults && !InfrastructureFaults.IsInfrastructure(exception))
         {
             return base.NotifyFaulted(context, duration, consumerType, exception);
         }
