@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Sagas.CloudEvents;
 using Sagas.Persistence;
 using Sagas.Serialization;
+using Sagas.Steps;
 
 namespace Sagas.Outbox;
 
@@ -68,16 +69,21 @@ internal sealed class OutboxCapture(CloudEventsMessageSerializer serializer, Tim
             context.Headers.Set(SagaAttributes.CausationId.Name, causationId);
         }
 
-        var body = serializer.GetMessageBody(context);
+        // A step timer is written when first read: a reply usually withdraws it long before it is due (in memory it is then
+        // never written). Its writing cannot fail: the contract is the engine's own, with generated metadata.
+        var now = timeProvider.GetUtcNow();
+        var activity = Activity.Current;
+        var timer = context.Message is StepTimerElapsed;
         transaction.Add(new OutboxMessage
         {
             Id = context.MessageId ?? NewId.NextGuid(),
             Destination = context.DestinationAddress ?? throw new InvalidOperationException($"Message {typeof(T).Name} has no destination address."),
             ContentType = CloudEventsMessageSerializer.CloudEventsContentType.MediaType,
-            Body = body.GetBytes(),
+            Body = timer ? default : serializer.Write(context, now, activity),
+            WriteBody = timer ? () => serializer.Write(context, now, activity) : null,
             SagaId = context.CorrelationId,
-            DueTime = context.Delay is { } delay ? timeProvider.GetUtcNow() + delay : null,
-            Headers = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity
+            DueTime = context.Delay is { } delay ? now + delay : null,
+            Headers = activity is { IdFormat: ActivityIdFormat.W3C }
                 ? new Dictionary<string, string>(1) { [SagaAttributes.TraceParent.Name] = activity.Id! }
                 : null, // the delivery's span joins the trace of the transition that committed the message
         });

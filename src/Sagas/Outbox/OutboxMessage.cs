@@ -15,8 +15,25 @@ public sealed record OutboxMessage
     /// <summary>The media type of <see cref="Body"/>, normally <c>application/cloudevents+json</c>.</summary>
     public required string ContentType { get; init; }
 
+    private readonly ReadOnlyMemory<byte> _body;
+    private readonly BodyWrittenLater? _writtenLater;
+
     /// <summary>The serialized message as it goes on the wire.</summary>
-    public required ReadOnlyMemory<byte> Body { get; init; }
+    public required ReadOnlyMemory<byte> Body
+    {
+        get => _writtenLater?.Bytes ?? _body;
+        init => _body = value;
+    }
+
+    /// <summary>
+    /// Writes <see cref="Body"/> when it is first read instead of now: for a step timer, which a step's reply usually
+    /// withdraws long before it is due, so that in memory it is never written at all. A store that keeps the body (on
+    /// PostgreSQL) reads it at its commit. Only for a message whose writing cannot fail.
+    /// </summary>
+    internal Func<byte[]>? WriteBody
+    {
+        init => _writtenLater = value is null ? null : new BodyWrittenLater(value);
+    }
 
     /// <summary>The saga that produced the message, if any; delivery keeps order per saga.</summary>
     public Guid? SagaId { get; init; }
@@ -26,4 +43,12 @@ public sealed record OutboxMessage
 
     /// <summary>Transport headers to set on delivery (besides what the body carries).</summary>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
+
+    /// <summary>A body written once, by the first reader (two racing readers write the same bytes; one is kept).</summary>
+    private sealed class BodyWrittenLater(Func<byte[]> write)
+    {
+        private byte[]? _bytes;
+
+        public ReadOnlyMemory<byte>? Bytes => LazyInitializer.EnsureInitialized(ref _bytes, write);
+    }
 }

@@ -61,6 +61,19 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
         where T : class
     {
         ArgumentNullException.ThrowIfNull(context);
+        var body = Write(context, _timeProvider.GetUtcNow(), Activity.Current);
+        context.ContentType = CloudEventsContentType;
+        return new BytesMessageBody(body);
+    }
+
+    /// <summary>
+    /// The CloudEvent of <paramref name="context"/> as <see cref="GetMessageBody{T}"/> writes it, as of
+    /// <paramref name="now"/> (its <c>time</c>) in the trace of <paramref name="activity"/>: also later than the send, for
+    /// a body written when first read (<see cref="Outbox.OutboxMessage"/>).
+    /// </summary>
+    internal byte[] Write<T>(SendContext<T> context, DateTimeOffset now, Activity? activity)
+        where T : class
+    {
         var message = context.Message;
         var messageType = message.GetType();
         string type;
@@ -82,8 +95,6 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
         }
 
         var correlation = context.CorrelationId?.ToString();
-        var now = _timeProvider.GetUtcNow();
-        var activity = Activity.Current;
         using var writer = _converter.StartStructured(
             (context.MessageId ?? NewId.NextGuid()).ToString(),
             context.SourceAddress ?? _defaultSource,
@@ -122,9 +133,7 @@ public sealed class CloudEventsMessageSerializer : IMessageSerializer, IMessageD
             }
         }
 
-        var body = writer.Finish(message, contract?.ClrType ?? messageType, dataOptions);
-        context.ContentType = CloudEventsContentType;
-        return new BytesMessageBody(body);
+        return writer.Finish(message, contract?.ClrType ?? messageType, dataOptions);
     }
 
     /// <inheritdoc />
