@@ -82,13 +82,14 @@ if (postgres is not null)
     return 0;
 }
 
-// Warm both up so JIT is not measured: rounds of --warm-up orders (default 2,000) until --warm-up-seconds (default 6) have
+// Warm both up so JIT is not measured: rounds of --warm-up orders (default 2,000) until --warm-up-seconds (default 25) have
 // passed for each. A fixed 2,000 orders was not enough: the first measured round still ran partly tiered code (one run's
-// plain rounds were 1457, 2859, 4056 sagas/s). Then measure them in turns (--rounds, default 3) and take each one's median
-// round: on a 2-core machine one run of either varies by ±15 %, and a single pair can flip the ratio either way.
-var rounds = Arg("--rounds", 3);
+// plain rounds were 1457, 2859, 4056 sagas/s). Nor were 6 s: rounds of either, run one after another after 6 s, still
+// got faster for another 15-20 s (plain 548 → about 380 µs CPU per saga, Sagas 862 → about 560), so the first rounds
+// measured tiering, not the code. Then measure them in turns (--rounds, default 5) and take each one's median round.
+var rounds = Arg("--rounds", 5);
 var warmUp = Arg("--warm-up", 2000);
-var warmUpTime = TimeSpan.FromSeconds(Arg("--warm-up-seconds", 6));
+var warmUpTime = TimeSpan.FromSeconds(Arg("--warm-up-seconds", 25));
 if (Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length)
 {
     // One of the two alone, for a profiler: `--only sagas` or `--only plain`.
