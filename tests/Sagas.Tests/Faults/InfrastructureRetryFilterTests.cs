@@ -16,12 +16,9 @@ public sealed class When_a_saga_commit_hits_a_fault
     public async Task An_outage_is_waited_out_until_the_commit_succeeds_and_no_fault_is_told()
     {
         var store = new FlakyStore { Failure = () => new TimeoutException("the database did not answer"), Failures = 2 };
-        await using var host = await StartAsync(store);
-        var faults = new FaultRecorder();
-        host.Bus.ConnectReceiveObserver(faults);
-        var accountId = await CompletedAccountAsync(host);
+        await using var run = await PointsAwardedAsync(store);
+        var (host, faults, accountId) = (run.Host, run.Faults, run.AccountId);
 
-        await host.SendRawAsync("onboarding-state", host.ToCloudEventJson(new PointsAwarded(accountId, 5), "points-1", subject: accountId));
         await store.WaitForAttemptsAsync("points-1", 1);
         Assert.Equal(1, store.Attempts("points-1")); // waiting on the clock, not spinning
         var state = await AdvanceUntilAsync(host, accountId, s => s.Points == 5);
@@ -36,12 +33,8 @@ public sealed class When_a_saga_commit_hits_a_fault
     public async Task Any_other_fault_is_told_once_and_not_retried()
     {
         var store = new FlakyStore { Failure = () => new InvalidOperationException("a bug in the store"), Failures = 1 };
-        await using var host = await StartAsync(store);
-        var faults = new FaultRecorder();
-        host.Bus.ConnectReceiveObserver(faults);
-        var accountId = await CompletedAccountAsync(host);
-
-        await host.SendRawAsync("onboarding-state", host.ToCloudEventJson(new PointsAwarded(accountId, 5), "points-1", subject: accountId));
+        await using var run = await PointsAwardedAsync(store);
+        var (host, faults, accountId) = (run.Host, run.Faults, run.AccountId);
 
         Assert.Equal("a bug in the store", await faults.ForAsync("points-1"));
         host.Time.Advance(TimeSpan.FromMinutes(1));
@@ -66,22 +59,25 @@ public sealed class When_a_saga_commit_hits_a_fault
         }
     }
 
-    private static Task<SagaTestHost> StartAsync(FlakyStore store) => SagaTestHost.StartAsync(sagas => sagas.AddOnboarding(), services =>
+    /// <summary>A completed onboarding saga on <paramref name="store"/>, then a <c>PointsAwarded</c> event "points-1" sent to it.</summary>
+    private static async Task<Run> PointsAwardedAsync(FlakyStore store)
     {
-        SagaTestHost.AddWatcher<OnboardingState>(services);
-        services.AddSingleton<ISagaStore<OnboardingState>>(sp =>
+        var host = await SagaTestHost.StartAsync(sagas => sagas.AddOnboarding(), services =>
         {
-            store.Inner = new InMemorySagaStore<OnboardingState>(sp.GetRequiredService<InMemoryMessageStore>());
-            return store;
+            SagaTestHost.AddWatcher<OnboardingState>(services);
+            services.AddSingleton<ISagaStore<OnboardingState>>(sp =>
+            {
+                store.Inner = new InMemorySagaStore<OnboardingState>(sp.GetRequiredService<InMemoryMessageStore>());
+                return store;
+            });
         });
-    });
-
-    private static async Task<Guid> CompletedAccountAsync(SagaTestHost host)
-    {
+        var faults = new FaultRecorder();
+        host.Bus.ConnectReceiveObserver(faults);
         var accountId = Guid.NewGuid();
         await host.Bus.Publish(new SignupReceived(accountId, "ann@example.com"));
         await host.Watcher<OnboardingState>().WaitAsync(accountId, s => s.CurrentState == "Completed");
-        return accountId;
+        await host.SendRawAsync("onboarding-state", host.ToCloudEventJson(new PointsAwarded(accountId, 5), "points-1", subject: accountId));
+        return new Run(host, faults, accountId);
     }
 
     /// <summary>Moves the test clock on in steps of a second until the saga's committed state matches.</summary>
@@ -95,6 +91,11 @@ public sealed class When_a_saga_commit_hits_a_fault
         }
 
         return host.Watcher<OnboardingState>().Latest(sagaId)!;
+    }
+
+    private sealed record Run(SagaTestHost Host, FaultRecorder Faults, Guid AccountId) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Host.DisposeAsync();
     }
 
     /// <summary>The in-memory store, failing the first <see cref="Failures"/> commits of every event with <see cref="Failure"/>.</summary>
