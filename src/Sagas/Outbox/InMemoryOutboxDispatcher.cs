@@ -25,6 +25,7 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
     private readonly Lock _gate = new();
     private readonly ITimer _timer;
     private DateTimeOffset? _armedFor;
+    private IBus? _bus;
 
     public InMemoryOutboxDispatcher(IServiceProvider services, InMemoryMessageStore store, TimeProvider timeProvider, ILogger<InMemoryOutboxDispatcher> logger)
     {
@@ -129,7 +130,7 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
     }
 
     private Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
-        => OutboxSender.SendAsync(_services.GetRequiredService<IBus>(), message, cancellationToken);
+        => OutboxSender.SendAsync(_bus ??= _services.GetRequiredService<IBus>(), message, cancellationToken); // the bus resolves this dispatcher: taken at first use
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivering outbox message {MessageId} to {Destination} failed; retrying in 1 s")]
     private static partial void LogDeliveryFailed(ILogger logger, Exception exception, Guid messageId, Uri destination);

@@ -116,12 +116,12 @@ internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
     where TState : class, ISaga
     where TMessage : class
 {
-    private readonly Dictionary<Guid, int> _versions = [];
-    private readonly Dictionary<Guid, int> _historyAtLoad = [];
+    // Per saga run in this context: the version loaded (0 for a new one) and the history length then, for the metrics.
+    private readonly Dictionary<Guid, (int Version, int HistoryAtLoad)> _loaded = [];
 
     public Task<SagaConsumeContext<TState, TMessage>> Add(TState instance)
     {
-        _versions[instance.CorrelationId] = 0;
+        _loaded[instance.CorrelationId] = (0, 0);
         return CreateSagaConsumeContext(this, instance, SagaConsumeContextMode.Add);
     }
 
@@ -132,7 +132,7 @@ internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
             return null!; // exists: MassTransit loads it instead
         }
 
-        _versions[instance.CorrelationId] = 0;
+        _loaded[instance.CorrelationId] = (0, 0);
         return await CreateSagaConsumeContext(this, instance, SagaConsumeContextMode.Insert).ConfigureAwait(false);
     }
 
@@ -144,8 +144,7 @@ internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
             return null!;
         }
 
-        _versions[correlationId] = loaded.Version;
-        _historyAtLoad[correlationId] = (loaded.State as StepSagaState)?.History.Count ?? 0;
+        _loaded[correlationId] = (loaded.Version, (loaded.State as StepSagaState)?.History.Count ?? 0);
         return await CreateSagaConsumeContext(this, loaded.State, SagaConsumeContextMode.Load).ConfigureAwait(false);
     }
 
@@ -167,7 +166,7 @@ internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
     private async Task CommitAsync(TState state)
     {
         var id = state.CorrelationId;
-        var expected = _versions.GetValueOrDefault(id);
+        var (expected, historyAtLoad) = _loaded.GetValueOrDefault(id);
         // Never cancelled once started (the delivery's token fires when the broker connection drops): a commit cut off while
         // the database completes it would be reported as failed, its observers never told, its effects seen only as a
         // duplicate on redelivery.
@@ -178,7 +177,7 @@ internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
             case CommitResult.Committed:
                 if (state is StepSagaState stepState)
                 {
-                    SagasDiagnostics.RecordTransition(typeof(TState).Name, stepState, _historyAtLoad.GetValueOrDefault(id));
+                    SagasDiagnostics.RecordTransition(typeof(TState).Name, stepState, historyAtLoad);
                 }
 
                 foreach (var observer in observers)
