@@ -37,7 +37,7 @@ internal sealed partial class InfrastructureRetryFilter<TMessage>(TimeProvider t
             }
             catch (Exception ex) when (InfrastructureFaults.IsInfrastructure(ex) && !context.CancellationToken.IsCancellationRequested)
             {
-                var delay = InfrastructureBackoff.Delay(retry);
+                var delay = InfrastructureBackoff.Delay(retry, context.MessageId ?? Guid.Empty);
                 LogRetrying(logger, ex, typeof(TMessage).Name, context.MessageId, retry + 1, delay.TotalMilliseconds);
                 await Task.Delay(delay, timeProvider, context.CancellationToken).ConfigureAwait(false);
             }

@@ -50,36 +50,30 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
             return;
         }
 
-        var capture = new OutboxCaptureContext<TMessage>(context, transaction, outbox) { DeferFaults = !lookedUp };
+        // The capture holds back every fault a handler reports, until the run's outcome says whether it is one. A fault of the
+        // infrastructure is not caught here: the retry in front runs the delivery again, and what this attempt held back is
+        // never told.
+        var capture = new OutboxCaptureContext<TMessage>(context, transaction, outbox);
         try
         {
             await next.Send(capture).ConfigureAwait(false);
         }
-        catch (Exception ex) when (InfrastructureFaults.IsInfrastructure(ex))
-        {
-            throw; // run again by the retry in front: the faults this attempt held back are not told
-        }
-        catch (Exception) when (!lookedUp)
+        catch (Exception ex) when (!InfrastructureFaults.IsInfrastructure(ex))
         {
             // A copy the saga's commit would have refused may fail before it gets there (the saga moved on): the look-up it
             // skipped decides, so that a duplicate is acknowledged with no effect (no fault told either), as it would have
             // been had it been looked up.
-            if (await store.IsDuplicateAsync(transaction, context.CancellationToken).ConfigureAwait(false))
+            if (!lookedUp && await store.IsDuplicateAsync(transaction, context.CancellationToken).ConfigureAwait(false))
             {
                 await RedeliverAsync(context, transaction).ConfigureAwait(false);
                 return;
             }
 
-            await capture.NotifyDeferredFaultsAsync().ConfigureAwait(false);
-            throw;
-        }
-        catch (Exception)
-        {
-            await capture.NotifyDeferredFaultsAsync().ConfigureAwait(false); // held back only if of the infrastructure
+            await capture.NotifyFaultsAsync().ConfigureAwait(false);
             throw;
         }
 
-        await capture.NotifyDeferredFaultsAsync().ConfigureAwait(false);
+        await capture.NotifyFaultsAsync().ConfigureAwait(false);
         endpoint.Handled(transaction.TakenBySaga && capture.Consumers == 1);
         if (!transaction.IsCommitted && !transaction.IsDuplicate)
         {

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using MassTransit;
 using MassTransit.Context;
-using Sagas.Faults;
 using Sagas.Persistence;
 using Sagas.Serialization;
 
@@ -27,13 +26,6 @@ internal sealed class OutboxCaptureContext<TMessage> : ConsumeContextProxy<TMess
     /// <summary>How many consumers and sagas took the message (each tells MassTransit once it did).</summary>
     public int Consumers => Volatile.Read(ref _consumers);
 
-    /// <summary>
-    /// Whether a consumer's fault is held back until <see cref="NotifyDeferredFaultsAsync"/>: for a delivery that ran
-    /// before its inbox look-up, whose fault is no fault (nor a published <c>Fault</c> event) if it turns out a duplicate.
-    /// A fault of the infrastructure is always held back: the delivery runs again (<c>InfrastructureRetryFilter</c>).
-    /// </summary>
-    public bool DeferFaults { get; init; }
-
     private int _consumers;
     private ConcurrentQueue<Func<Task>>? _faults;
 
@@ -43,19 +35,19 @@ internal sealed class OutboxCaptureContext<TMessage> : ConsumeContextProxy<TMess
         return base.NotifyConsumed(context, duration, consumerType);
     }
 
+    /// <summary>
+    /// Holds a handler's fault back until <see cref="NotifyFaultsAsync"/>: the inbox/outbox filter tells it once the run's
+    /// outcome shows it is one. A copy that ran before its inbox look-up and turns out a duplicate has no fault (nor a
+    /// published <c>Fault</c> event), nor has an attempt that failed on the infrastructure and runs again.
+    /// </summary>
     public override Task NotifyFaulted<T>(ConsumeContext<T> context, TimeSpan duration, string consumerType, Exception exception)
     {
-        if (!DeferFaults && !InfrastructureFaults.IsInfrastructure(exception))
-        {
-            return base.NotifyFaulted(context, duration, consumerType, exception);
-        }
-
         LazyInitializer.EnsureInitialized(ref _faults).Enqueue(() => base.NotifyFaulted(context, duration, consumerType, exception));
         return Task.CompletedTask;
     }
 
-    /// <summary>Tells MassTransit of the faults held back (the delivery was no duplicate).</summary>
-    public async Task NotifyDeferredFaultsAsync()
+    /// <summary>Tells MassTransit of the faults held back.</summary>
+    public async Task NotifyFaultsAsync()
     {
         while (_faults is not null && _faults.TryDequeue(out var notify))
         {

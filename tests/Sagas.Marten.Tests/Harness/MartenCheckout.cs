@@ -1,5 +1,7 @@
 using Checkout;
+using Checkout.Contracts;
 using Checkout.Saga;
+using Checkout.Simulation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -48,6 +50,15 @@ public sealed class MartenCheckout : IAsyncDisposable
         MassTransit.LogContext.ConfigureCurrentLogContext(host.Services.GetRequiredService<ILoggerFactory>());
         await host.StartAsync();
         return new MartenCheckout(host);
+    }
+
+    /// <summary>Places a happy-path order and waits until its saga completed.</summary>
+    public async Task<OrderSubmitted> CompletedOrderAsync()
+    {
+        var order = OrderScenarios.Create(Scenario.Happy, 1);
+        await Bus.Publish(order);
+        await Sagas.WaitAsync(order.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+        return order;
     }
 
     /// <summary>

@@ -15,9 +15,7 @@ public sealed class When_fifty_events_race_for_one_saga_on_postgres
     {
         var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_fifty_events_race_for_one_saga_on_postgres));
         await using var checkout = await MartenCheckout.StartAsync(schema);
-        var order = OrderScenarios.Create(Scenario.Happy, 1);
-        await checkout.Bus.Publish(order);
-        await checkout.Sagas.WaitAsync(order.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+        var order = await checkout.CompletedOrderAsync();
 
         // Each ResumeSaga reaching a Completed saga appends one history line; 50 distinct events race.
         await Task.WhenAll(Enumerable.Range(1, 50).Select(i => checkout.Bus.Publish(new ResumeSaga(order.OrderId, $"race {i}"))));

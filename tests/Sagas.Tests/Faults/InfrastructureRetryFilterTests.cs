@@ -54,7 +54,7 @@ public sealed class When_a_saga_commit_hits_a_fault
     {
         for (var i = 0; i < 50; i++)
         {
-            var delay = InfrastructureBackoff.Delay(retry).TotalMilliseconds;
+            var delay = InfrastructureBackoff.Delay(retry, Guid.NewGuid()).TotalMilliseconds;
             Assert.InRange(delay, nominalMs * 0.75, nominalMs * 1.25);
         }
     }
@@ -71,7 +71,7 @@ public sealed class When_a_saga_commit_hits_a_fault
                 return store;
             });
         });
-        var faults = new FaultRecorder();
+        var faults = new ConsumeRecorder();
         host.Bus.ConnectReceiveObserver(faults);
         var accountId = Guid.NewGuid();
         await host.Bus.Publish(new SignupReceived(accountId, "ann@example.com"));
@@ -93,7 +93,7 @@ public sealed class When_a_saga_commit_hits_a_fault
         return host.Watcher<OnboardingState>().Latest(sagaId)!;
     }
 
-    private sealed record Run(SagaTestHost Host, FaultRecorder Faults, Guid AccountId) : IAsyncDisposable
+    private sealed record Run(SagaTestHost Host, ConsumeRecorder Faults, Guid AccountId) : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => Host.DisposeAsync();
     }

@@ -36,7 +36,7 @@ public sealed class When_copies_of_an_event_reach_an_endpoint_only_its_saga_take
     {
         var inbox = new InboxCalls();
         await using var host = await StartAsync(inbox);
-        var faults = new FaultRecorder();
+        var faults = new ConsumeRecorder();
         host.Bus.ConnectReceiveObserver(faults);
         var accountId = await CompletedAccountAsync(host);
         var changed = host.ToCloudEventJson(new EmailChanged(accountId, "bo@example.com"), "email-1", subject: accountId);
