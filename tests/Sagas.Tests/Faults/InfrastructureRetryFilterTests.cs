@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Linq.Expressions;
+using System.Net.Sockets;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Sagas.Contracts;
 using Sagas.Faults;
 using Sagas.Persistence;
 using Sagas.Testing;
@@ -132,6 +135,75 @@ public sealed class When_a_saga_commit_hits_a_fault
             return transaction.InboxKey.Id.StartsWith("points-", StringComparison.Ordinal) && attempt <= Failures
                 ? throw Failure()
                 : Inner.CommitAsync(sagaId, state, expectedVersion, transaction, cancellationToken);
+        }
+    }
+}
+
+// The same retry for a handler that is not a saga: an attempt that failed on the infrastructure leaves nothing behind.
+public sealed class When_a_handler_hits_an_outage
+{
+    [Fact]
+    public async Task It_runs_again_until_it_succeeds_and_only_the_attempt_that_succeeded_sends_its_messages()
+    {
+        var counts = new Counts();
+        await using var host = await SagaTestHost.StartAsync(
+            sagas => sagas
+                .AddContracts(c => c.Add<FlakyPing>().Add<FlakyPong>())
+                .ConfigureBus((_, cfg) =>
+                {
+                    cfg.ReceiveEndpoint("flaky-ping", e => e.Consumer(() => new FlakyPingConsumer(counts)));
+                    cfg.ReceiveEndpoint("flaky-pong", e => e.Consumer(() => new FlakyPongConsumer(counts)));
+                }));
+        var faults = new ConsumeRecorder();
+        host.Bus.ConnectReceiveObserver(faults);
+
+        await host.Bus.Publish(new FlakyPing(Guid.NewGuid()));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (Volatile.Read(ref counts.Pongs) == 0)
+        {
+            host.Time.Advance(TimeSpan.FromSeconds(1)); // the waits between attempts are on the application's clock
+            await Task.Delay(20, timeout.Token);
+        }
+
+        host.Time.Advance(TimeSpan.FromMinutes(1));
+        await Task.Delay(100);
+        Assert.Equal(3, Volatile.Read(ref counts.Pings));
+        Assert.Equal(1, Volatile.Read(ref counts.Pongs)); // the two failed attempts' publishes were never sent
+        Assert.Empty(faults.EventIds);
+        Assert.Empty(await host.DeadLettersAsync());
+    }
+
+    [CloudEventContract("com.example.tests.retry.ping", 1)]
+    public sealed record FlakyPing(Guid Id);
+
+    [CloudEventContract("com.example.tests.retry.pong", 1)]
+    public sealed record FlakyPong(Guid Id);
+
+    private sealed class Counts
+    {
+        public int Pings;
+        public int Pongs;
+    }
+
+    /// <summary>Publishes its pong, then fails on the network twice before it gets through.</summary>
+    private sealed class FlakyPingConsumer(Counts counts) : IConsumer<FlakyPing>
+    {
+        public async Task Consume(ConsumeContext<FlakyPing> context)
+        {
+            await context.Publish(new FlakyPong(context.Message.Id));
+            if (Interlocked.Increment(ref counts.Pings) <= 2)
+            {
+                throw new SocketException((int)SocketError.ConnectionReset);
+            }
+        }
+    }
+
+    private sealed class FlakyPongConsumer(Counts counts) : IConsumer<FlakyPong>
+    {
+        public Task Consume(ConsumeContext<FlakyPong> context)
+        {
+            Interlocked.Increment(ref counts.Pongs);
+            return Task.CompletedTask;
         }
     }
 }
