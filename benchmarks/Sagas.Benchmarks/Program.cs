@@ -11,7 +11,7 @@ using Sagas.Persistence;
 using Sagas.Steps;
 
 // In-memory comparison: the same three-transition saga (reserve → charge → confirm) through Sagas and through
-// plain MassTransit, in one process, same in-flight window. Usage:
+// plain MassTransit, same in-flight window, each in a child process of its own, measured in turns (SideBySide.cs). Usage:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- [--orders N] [--in-flight N] [--rounds N] [--warm-up N] [--warm-up-seconds N] [--json]
 // One of the two alone, for a profiler (--allocations adds the types that dominate allocation):
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --only sagas|plain [--orders N] [--rounds N] [--allocations]
@@ -82,14 +82,22 @@ if (postgres is not null)
     return 0;
 }
 
-// Warm both up so JIT is not measured: rounds of --warm-up orders (default 2,000) until --warm-up-seconds (default 25) have
-// passed for each. A fixed 2,000 orders was not enough: the first measured round still ran partly tiered code (one run's
+// Warm each side up so JIT is not measured: rounds of --warm-up orders (default 2,000) until --warm-up-seconds (default
+// 25) have passed. A fixed 2,000 orders was not enough: the first measured round still ran partly tiered code (one run's
 // plain rounds were 1457, 2859, 4056 sagas/s). Nor were 6 s: rounds of either, run one after another after 6 s, still
 // got faster for another 15-20 s (plain 548 → about 380 µs CPU per saga, Sagas 862 → about 560), so the first rounds
 // measured tiering, not the code. Then measure them in turns (--rounds, default 5) and take each one's median round.
 var rounds = Arg("--rounds", 5);
 var warmUp = Arg("--warm-up", 2000);
 var warmUpTime = TimeSpan.FromSeconds(Arg("--warm-up-seconds", 25));
+if (Array.IndexOf(args, "--serve") is var sv and >= 0 && sv + 1 < args.Length)
+{
+    // A child of the side-by-side run: one side, warmed up and measured when the parent says.
+    Func<int, int, Task<Measurement>> side = args[sv + 1] == "plain" ? RunPlainAsync : RunSagasAsync;
+    await SideBySide.ServeAsync(() => WarmUpAsync(side, warmUp, inFlight, warmUpTime), () => side(orders, inFlight));
+    return 0;
+}
+
 if (Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length)
 {
     // One of the two alone, for a profiler: `--only sagas` or `--only plain`.
@@ -112,16 +120,7 @@ if (Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length)
     return 0;
 }
 
-await WarmUpAsync(RunPlainAsync, warmUp, inFlight, warmUpTime);
-await WarmUpAsync(RunSagasAsync, warmUp, inFlight, warmUpTime);
-var plainRounds = new List<Measurement>();
-var sagasRounds = new List<Measurement>();
-for (var round = 0; round < rounds; round++)
-{
-    plainRounds.Add(await RunPlainAsync(orders, inFlight));
-    sagasRounds.Add(await RunSagasAsync(orders, inFlight));
-}
-
+var (plainRounds, sagasRounds) = await SideBySide.RunAsync(args, rounds);
 var plain = Median(plainRounds);
 var sagas = Median(sagasRounds);
 
@@ -140,7 +139,7 @@ if (json)
 }
 else
 {
-    Console.WriteLine($"three-step saga, {orders} orders, {inFlight} in flight, in memory, median of {rounds} round(s) each");
+    Console.WriteLine($"three-step saga, {orders} orders, {inFlight} in flight, in memory, a process each, median of {rounds} round(s) each");
     Console.WriteLine($"  plain MassTransit : {plain}");
     Console.WriteLine($"  Sagas            : {sagas}");
     Console.WriteLine($"  Sagas / plain throughput: {result.throughputRatio:0.000}");
