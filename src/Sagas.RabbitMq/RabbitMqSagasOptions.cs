@@ -51,6 +51,13 @@ public sealed class RabbitMqSagasOptions
     /// </summary>
     public TimeSpan QueueDepthInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often each receive endpoint MassTransit reports running is looked up on the broker (on a connection of its own):
+    /// one whose queue has no consumer at two checks in a row is restarted. MassTransit's endpoints have been seen to miss
+    /// a dropped connection and stop consuming for good. Default 30 seconds; <see cref="TimeSpan.Zero"/> turns it off.
+    /// </summary>
+    public TimeSpan ConsumerCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The connection name shown by the broker's management tools. Default: the entry assembly's name.</summary>
     public string? ConnectionName { get; set; }
 

@@ -39,6 +39,11 @@ internal sealed class RabbitMqSagasOptionsValidator : IValidateOptions<RabbitMqS
             failures.Add($"{Prefix}{nameof(options.QueueDepthInterval)} must be positive, got {options.QueueDepthInterval}.");
         }
 
+        if (options.ConsumerCheckInterval < TimeSpan.Zero)
+        {
+            failures.Add($"{Prefix}{nameof(options.ConsumerCheckInterval)} must not be negative (zero turns the check off), got {options.ConsumerCheckInterval}.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -8,6 +8,7 @@ using Sagas.Contracts;
 using Sagas.Faults;
 using Sagas.Placement;
 using Sagas.RabbitMq;
+using Sagas.RabbitMq.Consumers;
 using Sagas.RabbitMq.Placement;
 using Sagas.RabbitMq.Topology;
 
@@ -19,8 +20,9 @@ public static class RabbitMqSagasBuilderExtensions
     /// <summary>
     /// Replaces the in-memory transport with RabbitMQ: quorum queues, publisher confirms, mandatory routing (a message
     /// no queue takes yet stays in the outbox), exchanges named after the CloudEvents types, an error queue per endpoint,
-    /// redelivery of transient failures; and the depth of the queues whose steps overflow at
-    /// <see cref="StepOverflow.MaxQueueDepth"/>, sampled in the background.
+    /// redelivery of transient failures; the depth of the queues whose steps overflow at
+    /// <see cref="StepOverflow.MaxQueueDepth"/>, sampled in the background; and a check that restarts a receive endpoint
+    /// the broker lists no consumer for while MassTransit believes it runs (<see cref="RabbitMqSagasOptions.ConsumerCheckInterval"/>).
     /// </summary>
     /// <remarks>
     /// The options can also be bound from configuration
@@ -32,6 +34,10 @@ public static class RabbitMqSagasBuilderExtensions
         ArgumentNullException.ThrowIfNull(sagas);
         ArgumentNullException.ThrowIfNull(configure);
         sagas.Services.TryAddSingleton<IQueueDepths, RabbitMqQueueDepths>();
+        sagas.Services.TryAddSingleton<IQueueConsumers, RabbitMqQueueConsumers>();
+        sagas.Services.TryAddSingleton<ConsumerWatchdog>();
+        sagas.Services.AddHostedService(services => services.GetRequiredService<ConsumerWatchdog>());
+        sagas.Services.AddSingleton<IReceiveEndpointObserver>(services => services.GetRequiredService<ConsumerWatchdog>()); // MassTransit connects it to the bus
         return sagas.AddValidatedOptions<RabbitMqSagasOptions, RabbitMqSagasOptionsValidator>(configure).UseTransport((x, configureBus) =>
         {
             x.AddConfigureEndpointsCallback((context, _, endpoint) =>

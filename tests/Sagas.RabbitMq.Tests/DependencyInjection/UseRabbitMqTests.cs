@@ -17,6 +17,7 @@ public sealed class UseRabbitMqTests
             o.PrefetchCount = 0;
             o.PublisherConfirmation = false;
             o.QueueDepthInterval = TimeSpan.Zero;
+            o.ConsumerCheckInterval = TimeSpan.FromSeconds(-1);
         }));
         using var provider = services.BuildServiceProvider();
 
@@ -28,6 +29,7 @@ public sealed class UseRabbitMqTests
                 "RabbitMqSagasOptions.PrefetchCount must be at least 1.",
                 "RabbitMqSagasOptions.Mandatory needs PublisherConfirmation: without confirmations a returned message is not noticed.",
                 "RabbitMqSagasOptions.QueueDepthInterval must be positive, got 00:00:00.",
+                "RabbitMqSagasOptions.ConsumerCheckInterval must not be negative (zero turns the check off), got -00:00:01.",
             ],
             error.Failures);
     }
@@ -56,6 +58,7 @@ public sealed class UseRabbitMqTests
             ["Sagas:RabbitMq:QueueType"] = "Classic",
             ["Sagas:RabbitMq:PrefetchCount"] = "16",
             ["Sagas:RabbitMq:QueueDepthInterval"] = "00:00:02",
+            ["Sagas:RabbitMq:ConsumerCheckInterval"] = "00:01:00",
         }).Build();
         var services = new ServiceCollection();
         services.AddSagas(s => s.UseRabbitMq(_ => { }));
@@ -65,7 +68,7 @@ public sealed class UseRabbitMqTests
         var options = provider.GetRequiredService<RabbitMqSagasOptions>();
 
         Assert.Equal(
-            ("amqp://guest:guest@localhost:5672/", RabbitMqQueueType.Classic, (ushort)16, TimeSpan.FromSeconds(2)),
-            (options.ConnectionString, options.QueueType, options.PrefetchCount, options.QueueDepthInterval));
+            ("amqp://guest:guest@localhost:5672/", RabbitMqQueueType.Classic, (ushort)16, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(1)),
+            (options.ConnectionString, options.QueueType, options.PrefetchCount, options.QueueDepthInterval, options.ConsumerCheckInterval));
     }
 }
