@@ -27,12 +27,18 @@ internal sealed partial class ConsumerWatchdog(
     internal const int ChecksBeforeRestart = 2;
 
     private readonly ConcurrentDictionary<Uri, Watched> _ready = new();
+    private readonly ConcurrentDictionary<Uri, bool> _restarting = new();
 
     public Task Ready(ReceiveEndpointReady ready)
     {
         if (!IsTemporary(ready.InputAddress))
         {
             _ready[ready.InputAddress] = new Watched(ready.ReceiveEndpoint, Misses: 0);
+        }
+
+        if (_restarting.TryRemove(ready.InputAddress, out _))
+        {
+            LogRestarted(logger, Uri.UnescapeDataString(ready.InputAddress.Segments[^1]));
         }
 
         return Task.CompletedTask;
@@ -44,9 +50,13 @@ internal sealed partial class ConsumerWatchdog(
 
     public Task Faulted(ReceiveEndpointFaulted faulted) => Forget(faulted.InputAddress);
 
-    /// <summary>One round: looks each ready endpoint up on the broker and restarts those that lost their consumers.</summary>
+    /// <summary>
+    /// One round: looks each ready endpoint up on the broker and restarts those that lost their consumers, all at once (a
+    /// stop waits for MassTransit to give up cancelling the lost consumers, 20 s each as seen here).
+    /// </summary>
     internal async Task CheckAsync(CancellationToken cancellationToken)
     {
+        List<Task>? restarts = null;
         foreach (var (address, watched) in _ready)
         {
             var queue = Uri.UnescapeDataString(address.Segments[^1]);
@@ -65,8 +75,14 @@ internal sealed partial class ConsumerWatchdog(
 
             if (_ready.TryRemove(new KeyValuePair<Uri, Watched>(address, watched)))
             {
-                await RestartAsync(watched.Endpoint, queue, cancellationToken).ConfigureAwait(false);
+                _restarting[address] = true;
+                (restarts ??= []).Add(RestartAsync(watched.Endpoint, queue, cancellationToken));
             }
+        }
+
+        if (restarts is not null)
+        {
+            await Task.WhenAll(restarts).ConfigureAwait(false);
         }
     }
 
@@ -120,6 +136,9 @@ internal sealed partial class ConsumerWatchdog(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The broker lists no consumer on queue {Queue} at {Checks} checks in a row while its receive endpoint is running: restarting the endpoint")]
     private static partial void LogRestarting(ILogger logger, string queue, int checks);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The receive endpoint of queue {Queue} is running again")]
+    private static partial void LogRestarted(ILogger logger, string queue);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Restarting the receive endpoint of queue {Queue} failed; it stays as it is until the process restarts")]
     private static partial void LogRestartFailed(ILogger logger, Exception exception, string queue);
