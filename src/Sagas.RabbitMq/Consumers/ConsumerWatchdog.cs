@@ -137,7 +137,7 @@ internal sealed partial class ConsumerWatchdog(
     [LoggerMessage(Level = LogLevel.Warning, Message = "The broker lists no consumer on queue {Queue} at {Checks} checks in a row while its receive endpoint is running: restarting the endpoint")]
     private static partial void LogRestarting(ILogger logger, string queue, int checks);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The receive endpoint of queue {Queue} is running again")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "The receive endpoint of queue {Queue} is running again")]
     private static partial void LogRestarted(ILogger logger, string queue);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Restarting the receive endpoint of queue {Queue} failed; it stays as it is until the process restarts")]
