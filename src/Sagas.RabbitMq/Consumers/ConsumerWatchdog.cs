@@ -38,7 +38,7 @@ internal sealed partial class ConsumerWatchdog(
 
         if (_restarting.TryRemove(ready.InputAddress, out _))
         {
-            LogRestarted(logger, Uri.UnescapeDataString(ready.InputAddress.Segments[^1]));
+            LogRestarted(logger, ready.InputAddress);
         }
 
         return Task.CompletedTask;
@@ -137,8 +137,8 @@ internal sealed partial class ConsumerWatchdog(
     [LoggerMessage(Level = LogLevel.Warning, Message = "The broker lists no consumer on queue {Queue} at {Checks} checks in a row while its receive endpoint is running: restarting the endpoint")]
     private static partial void LogRestarting(ILogger logger, string queue, int checks);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "The receive endpoint of queue {Queue} is running again")]
-    private static partial void LogRestarted(ILogger logger, string queue);
+    [LoggerMessage(Level = LogLevel.Information, Message = "The receive endpoint {InputAddress} is running again")]
+    private static partial void LogRestarted(ILogger logger, Uri inputAddress);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Restarting the receive endpoint of queue {Queue} failed; it stays as it is until the process restarts")]
     private static partial void LogRestartFailed(ILogger logger, Exception exception, string queue);
