@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Sagas.RabbitMq.Queues;
 
 namespace Sagas.RabbitMq.Consumers;
 
@@ -57,11 +58,17 @@ internal sealed partial class ConsumerWatchdog(
     internal async Task CheckAsync(CancellationToken cancellationToken)
     {
         List<Task>? restarts = null;
-        foreach (var (address, watched) in _ready)
+        var ready = _ready.ToArray();
+        if (ready.Length == 0)
         {
-            var queue = Uri.UnescapeDataString(address.Segments[^1]);
-            var count = await consumers.CountAsync(queue, cancellationToken).ConfigureAwait(false);
-            var misses = count switch
+            return;
+        }
+
+        var counts = await consumers.CountAsync([.. ready.Select(r => QueueProbe.QueueOf(r.Key))], cancellationToken).ConfigureAwait(false);
+        foreach (var (address, watched) in ready)
+        {
+            var queue = QueueProbe.QueueOf(address);
+            var misses = counts.GetValueOrDefault(queue) switch
             {
                 null => watched.Misses, // the broker cannot tell now: no evidence either way
                 0 => watched.Misses + 1,

@@ -1,8 +1,8 @@
 namespace Sagas.RabbitMq.Consumers;
 
-/// <summary>How many consumers the broker lists on a queue.</summary>
+/// <summary>How many consumers the broker lists on queues.</summary>
 internal interface IQueueConsumers
 {
-    /// <summary>The queue's consumers, every process's; <see langword="null"/> when the broker cannot tell now.</summary>
-    Task<uint?> CountAsync(string queue, CancellationToken cancellationToken);
+    /// <summary>Each queue's consumers, every process's; <see langword="null"/> for a queue the broker cannot tell about now.</summary>
+    Task<IReadOnlyDictionary<string, uint?>> CountAsync(IReadOnlyCollection<string> queues, CancellationToken cancellationToken);
 }

@@ -8,8 +8,8 @@ internal sealed class RabbitMqQueueConsumers(RabbitMqSagasOptions options, ILogg
 {
     private readonly QueueProbe _probe = new(options, "consumer check", logger);
 
-    public async Task<uint?> CountAsync(string queue, CancellationToken cancellationToken)
-        => (await _probe.DeclarePassiveAsync(queue, cancellationToken).ConfigureAwait(false))?.ConsumerCount;
+    public async Task<IReadOnlyDictionary<string, uint?>> CountAsync(IReadOnlyCollection<string> queues, CancellationToken cancellationToken)
+        => (await _probe.DeclarePassiveAsync(queues, cancellationToken).ConfigureAwait(false)).ToDictionary(d => d.Key, d => d.Value?.ConsumerCount, StringComparer.Ordinal);
 
     public ValueTask DisposeAsync() => _probe.DisposeAsync();
 }

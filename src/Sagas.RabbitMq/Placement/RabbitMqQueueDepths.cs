@@ -24,7 +24,7 @@ internal sealed class RabbitMqQueueDepths(RabbitMqSagasOptions options, TimeProv
     public int? DepthOf(Uri inputAddress)
     {
         ArgumentNullException.ThrowIfNull(inputAddress);
-        var queue = Uri.UnescapeDataString(inputAddress.Segments[^1]);
+        var queue = QueueProbe.QueueOf(inputAddress);
         if (_depths.TryGetValue(queue, out var depth))
         {
             return depth;
@@ -81,11 +81,9 @@ internal sealed class RabbitMqQueueDepths(RabbitMqSagasOptions options, TimeProv
             do
             {
                 // A failed declare (the queue is not declared yet, the broker cannot be reached) makes the depth unknown.
-                foreach (var queue in _depths.Keys)
+                foreach (var (queue, declared) in await _probe.DeclarePassiveAsync(_depths.Keys, stopping).ConfigureAwait(false))
                 {
-                    _depths[queue] = await _probe.DeclarePassiveAsync(queue, stopping).ConfigureAwait(false) is { } declared
-                        ? (int)Math.Min(declared.MessageCount, int.MaxValue)
-                        : null;
+                    _depths[queue] = declared is null ? null : (int)Math.Min(declared.MessageCount, int.MaxValue);
                 }
             }
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false));

@@ -13,34 +13,23 @@ internal sealed partial class QueueProbe(RabbitMqSagasOptions options, string pu
     private IConnection? _connection;
     private IChannel? _channel;
 
-    /// <summary>The queue as the broker declares it; <see langword="null"/> when the broker cannot be reached or has no such queue.</summary>
-    public async Task<QueueDeclareOk?> DeclarePassiveAsync(string queue, CancellationToken stopping)
+    /// <summary>The queue an endpoint's input address names (its last path segment, as MassTransit names it).</summary>
+    public static string QueueOf(Uri inputAddress) => Uri.UnescapeDataString(inputAddress.Segments[^1]);
+
+    /// <summary>
+    /// Each queue as the broker declares it; <see langword="null"/> for a queue the broker does not have, and for every
+    /// queue when the broker cannot be reached (one connection attempt for all of them).
+    /// </summary>
+    public async Task<Dictionary<string, QueueDeclareOk?>> DeclarePassiveAsync(IEnumerable<string> queues, CancellationToken stopping)
     {
-        if (!await ConnectAsync(stopping).ConfigureAwait(false))
+        var connected = await ConnectAsync(stopping).ConfigureAwait(false);
+        var declared = new Dictionary<string, QueueDeclareOk?>(StringComparer.Ordinal);
+        foreach (var queue in queues)
         {
-            return null;
+            declared[queue] = connected ? await DeclareAsync(queue, stopping).ConfigureAwait(false) : null;
         }
 
-        try
-        {
-            if (_channel is not { IsOpen: true })
-            {
-                // The broker closes a channel whose passive declare names a queue it does not have; the connection stays.
-                if (_channel is not null)
-                {
-                    await _channel.DisposeAsync().ConfigureAwait(false);
-                }
-
-                _channel = await _connection!.CreateChannelAsync(cancellationToken: stopping).ConfigureAwait(false);
-            }
-
-            return await _channel.QueueDeclarePassiveAsync(queue, stopping).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!stopping.IsCancellationRequested)
-        {
-            LogDeclareFailed(logger, ex, queue, purpose); // the queue is not declared yet or the connection dropped
-            return null;
-        }
+        return declared;
     }
 
     public ValueTask DisposeAsync() => new(CloseAsync());
@@ -70,6 +59,30 @@ internal sealed partial class QueueProbe(RabbitMqSagasOptions options, string pu
         {
             LogConnectFailed(logger, ex, purpose);
             return false;
+        }
+    }
+
+    private async Task<QueueDeclareOk?> DeclareAsync(string queue, CancellationToken stopping)
+    {
+        try
+        {
+            if (_channel is not { IsOpen: true })
+            {
+                // The broker closes a channel whose passive declare names a queue it does not have; the connection stays.
+                if (_channel is not null)
+                {
+                    await _channel.DisposeAsync().ConfigureAwait(false);
+                }
+
+                _channel = await _connection!.CreateChannelAsync(cancellationToken: stopping).ConfigureAwait(false);
+            }
+
+            return await _channel.QueueDeclarePassiveAsync(queue, stopping).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!stopping.IsCancellationRequested)
+        {
+            LogDeclareFailed(logger, ex, queue, purpose); // the queue is not declared yet or the connection dropped
+            return null;
         }
     }
 

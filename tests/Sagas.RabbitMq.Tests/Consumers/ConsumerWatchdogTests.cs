@@ -92,7 +92,7 @@ public sealed class ConsumerWatchdogTests
         Assert.Equal(1, bus.Events.Stopped);
         await bus.AssertConsumesAsync();
         await using var counts = new RabbitMqQueueConsumers(new RabbitMqSagasOptions { ConnectionString = Harness.Broker.Address.ToString() }, NullLogger<RabbitMqQueueConsumers>.Instance);
-        Assert.Equal(1u, await counts.CountAsync(queue, CancellationToken.None));
+        Assert.Equal(1u, (await counts.CountAsync([queue], CancellationToken.None))[queue]);
         await bus.DisposeAsync();
         await using var connection = await Harness.Broker.ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
@@ -202,12 +202,12 @@ public sealed class ConsumerWatchdogTests
         private bool Mine(ReceiveEndpointEvent e) => e.InputAddress.Segments[^1] == queue;
     }
 
-    /// <summary>The next scripted count for <paramref name="queue"/> at each call (then unknown); one consumer for any other queue.</summary>
+    /// <summary>The next scripted count for <paramref name="queue"/> at each check (then unknown); one consumer for any other queue.</summary>
     private sealed class ScriptedCounts(string queue, uint?[] counts) : IQueueConsumers
     {
         private int _next;
 
-        public Task<uint?> CountAsync(string name, CancellationToken cancellationToken)
-            => Task.FromResult(name != queue ? 1u : _next < counts.Length ? counts[_next++] : null);
+        public Task<IReadOnlyDictionary<string, uint?>> CountAsync(IReadOnlyCollection<string> queues, CancellationToken cancellationToken)
+            => Task.FromResult<IReadOnlyDictionary<string, uint?>>(queues.ToDictionary(name => name, name => name != queue ? 1u : _next < counts.Length ? counts[_next++] : null));
     }
 }

@@ -15,12 +15,14 @@ public sealed class RabbitMqQueueConsumersTests
         await using var queue = await ProbeQueue.DeclareAsync(messages: 0);
         await using var counts = new RabbitMqQueueConsumers(new RabbitMqSagasOptions { ConnectionString = Broker.Address.ToString() }, NullLogger<RabbitMqQueueConsumers>.Instance);
 
-        Assert.Equal(0u, await counts.CountAsync(queue.Name, CancellationToken.None));
+        var missing = $"no-such-queue-{Guid.NewGuid():N}";
+
+        Assert.Equal(0u, (await counts.CountAsync([queue.Name], CancellationToken.None))[queue.Name]);
         var tag = await queue.Channel.BasicConsumeAsync(queue.Name, autoAck: true, new AsyncEventingBasicConsumer(queue.Channel));
-        Assert.Equal(1u, await counts.CountAsync(queue.Name, CancellationToken.None));
-        Assert.Null(await counts.CountAsync($"no-such-queue-{Guid.NewGuid():N}", CancellationToken.None));
-        Assert.Equal(1u, await counts.CountAsync(queue.Name, CancellationToken.None)); // the missing queue closed a channel, not the connection
+        var both = await counts.CountAsync([missing, queue.Name], CancellationToken.None);
+        Assert.Null(both[missing]);
+        Assert.Equal(1u, both[queue.Name]); // the missing queue closed a channel, not the connection
         await queue.Channel.BasicCancelAsync(tag);
-        Assert.Equal(0u, await counts.CountAsync(queue.Name, CancellationToken.None));
+        Assert.Equal(0u, (await counts.CountAsync([queue.Name], CancellationToken.None))[queue.Name]);
     }
 }
