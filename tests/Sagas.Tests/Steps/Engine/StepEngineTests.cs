@@ -157,6 +157,30 @@ public sealed class StepEngineTests
     }
 
     [Fact]
+    public void A_resume_of_a_saga_parked_during_compensation_carries_on_with_the_compensation_and_not_the_failed_step()
+    {
+        var (engine, state) = Running("BookCarrier");
+        engine.Failed(state, new StepFailed(state.CorrelationId, "BookCarrier", 1, false, "no carrier", Permanent: true), Now);
+        state.CurrentState = "Compensating";
+        var reserve = state.Steps.Single(p => p.Name == "ReserveSlot");
+        Assert.Equal("Faulted", engine.Failed(state, new StepFailed(state.CorrelationId, "ReserveSlot", reserve.Attempt, true, "slot locked", Permanent: true), Now).TargetState);
+        state.CurrentState = "Faulted";
+        var book = state.Steps.Single(p => p.Name == "BookCarrier");
+        Assert.Equal(StepStatus.Failed, book.Status); // the failure that started the compensation
+
+        var transition = engine.Resume(state, new ResumeSaga(state.CorrelationId, "slot unlocked"), Now);
+
+        Assert.Equal("Compensating", transition.TargetState);
+        var command = Assert.Single(transition.Commands);
+        Assert.Equal("ReleaseSlot", command.Message.GetType().Name);
+        Assert.True(command.Compensation);
+        Assert.Equal(StepStatus.Compensating, reserve.Status);
+        Assert.Equal(reserve.Attempt, reserve.BudgetStart);
+        Assert.Equal(StepStatus.Failed, book.Status); // not asked again: what follows is undone, not redone
+        Assert.Equal(["ReserveSlot"], state.CompensationLog);
+    }
+
+    [Fact]
     public void A_resume_of_a_saga_that_is_not_faulted_is_only_recorded()
     {
         var (engine, state) = Running("BookCarrier");
