@@ -3,6 +3,7 @@
 # function host (Checkout.FunctionHost), the worker (Checkout.Worker) and the API (Checkout.Api), each its own process.
 #   eng/checkout-topology.sh            start everything, print the addresses, stop everything on Ctrl-C
 #   eng/checkout-topology.sh --orders N start everything, submit N orders of the sample mix through the API, report, stop
+#   eng/checkout-topology.sh --orders N --rate R  the same, the orders posted at R per second (open load) instead of 64 in flight
 # Ports: API 5080, worker 5081 (health only), function host 5082 (override with API_PORT, WORKER_PORT, FUNCTIONS_PORT).
 # Logs and state go to a temporary directory, printed at start.
 set -euo pipefail
@@ -10,7 +11,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 orders=
+rate=()
 if [ "${1:-}" = "--orders" ]; then orders=${2:?--orders N}; fi
+if [ "${3:-}" = "--rate" ]; then rate=(--rate "${4:?--rate R}"); fi
 api_port=${API_PORT:-5080}
 worker_port=${WORKER_PORT:-5081}
 functions_port=${FUNCTIONS_PORT:-5082}
@@ -90,4 +93,4 @@ if [ -z "$orders" ]; then
 fi
 
 echo "== $orders orders through the API"
-dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --api "http://127.0.0.1:$api_port" --orders "$orders"
+dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --api "http://127.0.0.1:$api_port" --orders "$orders" "${rate[@]}"

@@ -15,14 +15,18 @@ namespace Sagas.Benchmarks;
 /// retry budget by design) and the p99 per scenario. The run ends when the last order is terminal, which is usually a
 /// CrmDown order parked 20 s or so after it was placed; so it also reports when the last order not meant to fault ended,
 /// and how many orders per second those were until then.
+/// <para>With <c>--rate R</c> the load is open: order i is posted at i / R seconds whatever the others are doing, and its
+/// latency counts from that moment, so a slow system shows as latency instead of slowing the load down. The window of
+/// orders in flight is a closed loop: an order that waits out a retry budget holds its place in the window, and the
+/// orders behind it wait too.</para>
 /// </summary>
 internal static class ApiLoad
 {
-    public static async Task RunAsync(Uri api, int count, int inFlight, bool json)
+    public static async Task RunAsync(Uri api, int count, int inFlight, double? rate, bool json)
     {
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = inFlight * 2 }) { BaseAddress = api, Timeout = TimeSpan.FromSeconds(60) };
-        await RunOnceAsync(http, Math.Min(50, count), inFlight); // warm-up: JIT, pools, prepared statements
-        var (elapsed, measured, mismatches) = await RunOnceAsync(http, count, inFlight);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = rate is null ? inFlight * 2 : 1024 }) { BaseAddress = api, Timeout = TimeSpan.FromSeconds(60) };
+        await RunOnceAsync(http, Math.Min(50, count), inFlight, rate: null); // warm-up: JIT, pools, prepared statements
+        var (elapsed, measured, mismatches) = await RunOnceAsync(http, count, inFlight, rate);
         var latencies = measured.Select(m => m.Ms).Order().ToList();
         var notFaultingOrders = measured.Where(m => m.Scenario != Scenario.CrmDown).ToList();
         var notFaulting = notFaultingOrders.Select(m => m.Ms).Order().ToList();
@@ -32,7 +36,8 @@ internal static class ApiLoad
         var result = new
         {
             orders = count,
-            inFlight,
+            inFlight = rate is null ? inFlight : (int?)null,
+            offeredOrdersPerSecond = rate,
             ordersPerSecond = Math.Round(count / elapsed.TotalSeconds, 1),
             p50Ms = Percentile(latencies, 0.50),
             p95Ms = Percentile(latencies, 0.95),
@@ -46,22 +51,35 @@ internal static class ApiLoad
         };
         Console.WriteLine(json
             ? JsonSerializer.Serialize(result, new JsonSerializerOptions(JsonSerializerDefaults.Web))
-            : string.Create(CultureInfo.InvariantCulture, $"checkout through the API, {count} orders, {inFlight} in flight: {result.ordersPerSecond} orders/s (all terminal after {result.elapsedSeconds} s; the {notFaulting.Count} not meant to fault after {result.notFaultingEndedAfterSeconds} s, {result.notFaultingOrdersPerSecond}/s), p50 {result.p50Ms} ms, p95 {result.p95Ms} ms, p99 {result.p99Ms} ms (not meant to fault: {result.p99NotFaultingMs} ms; per scenario: {string.Join(", ", perScenario.Select(p => $"{p.Key} {p.Value}"))}), {mismatches} wrong terminal states"));
+            : string.Create(CultureInfo.InvariantCulture, $"checkout through the API, {count} orders, {(rate is { } r ? $"offered at {r:0.#}/s" : $"{inFlight} in flight")}: {result.ordersPerSecond} orders/s (all terminal after {result.elapsedSeconds} s; the {notFaulting.Count} not meant to fault after {result.notFaultingEndedAfterSeconds} s, {result.notFaultingOrdersPerSecond}/s), p50 {result.p50Ms} ms, p95 {result.p95Ms} ms, p99 {result.p99Ms} ms (not meant to fault: {result.p99NotFaultingMs} ms; per scenario: {string.Join(", ", perScenario.Select(p => $"{p.Key} {p.Value}"))}), {mismatches} wrong terminal states"));
     }
 
-    private static async Task<(TimeSpan Elapsed, List<(Scenario Scenario, double Ms, TimeSpan EndedAt)> Latencies, int Mismatches)> RunOnceAsync(HttpClient http, int count, int inFlight)
+    private static async Task<(TimeSpan Elapsed, List<(Scenario Scenario, double Ms, TimeSpan EndedAt)> Latencies, int Mismatches)> RunOnceAsync(HttpClient http, int count, int inFlight, double? rate)
     {
         var orders = OrderScenarios.CreateMix(count);
         var latencies = new List<(Scenario Scenario, double Ms, TimeSpan EndedAt)>(count);
         var mismatches = 0;
         using var window = new SemaphoreSlim(inFlight);
         var started = Stopwatch.GetTimestamp();
-        var runs = orders.Select(async order =>
+        var runs = orders.Select(async (order, i) =>
         {
-            await window.WaitAsync();
+            long t0;
+            if (rate is { } perSecond)
+            {
+                t0 = started + (long)(i / perSecond * Stopwatch.Frequency); // its turn, kept even if the post is late
+                if (Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), t0) is { Ticks: > 0 } wait)
+                {
+                    await Task.Delay(wait);
+                }
+            }
+            else
+            {
+                await window.WaitAsync();
+                t0 = Stopwatch.GetTimestamp();
+            }
+
             try
             {
-                var t0 = Stopwatch.GetTimestamp();
                 using var post = await http.PostAsJsonAsync("/orders", order);
                 if (post.StatusCode != HttpStatusCode.Accepted)
                 {
@@ -94,7 +112,10 @@ internal static class ApiLoad
             }
             finally
             {
-                window.Release();
+                if (rate is null)
+                {
+                    window.Release();
+                }
             }
         });
         await Task.WhenAll(runs);

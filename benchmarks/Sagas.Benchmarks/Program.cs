@@ -26,7 +26,7 @@ using Sagas.Steps;
 // The inspector's pages on a large catalog in PostgreSQL (see benchmarks/run-catalog.sh):
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --catalog CONNECTION [--sagas N] [--runs N] [--json]
 // The multi-process checkout through its HTTP API (start it with eng/checkout-topology.sh, which calls this):
-//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --api http://127.0.0.1:5080 [--orders N] [--in-flight N] [--json]
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --api http://127.0.0.1:5080 [--orders N] [--in-flight N | --rate R] [--json]
 var orders = Arg("--orders", 5000);
 var inFlight = Arg("--in-flight", 64);
 var json = args.Contains("--json");
@@ -44,7 +44,8 @@ if (args.Contains("--functions"))
 
 if (Array.IndexOf(args, "--api") is var a and >= 0 && a + 1 < args.Length)
 {
-    await ApiLoad.RunAsync(new Uri(args[a + 1]), Arg("--orders", 1000), inFlight, json);
+    double? rate = Array.IndexOf(args, "--rate") is var r and >= 0 && r + 1 < args.Length ? double.Parse(args[r + 1], CultureInfo.InvariantCulture) : null;
+    await ApiLoad.RunAsync(new Uri(args[a + 1]), Arg("--orders", 1000), inFlight, rate, json);
     return 0;
 }
 
