@@ -30,10 +30,12 @@ var functions = builder.Configuration.GetValue<Uri?>("Checkout:FunctionsUrl")
 // OutageBudget (10 min by default), trying again at most every 20 s and not before an open circuit half-opens. The six
 // attempts are for the handlers' own transient failures (the CRM still answering 503 after its client's own tries within
 // the call, Checkout:CrmRetries on the function host) and missed deadlines: with the delays below they span about 16 s,
-// 20 s or so with those tries, before an order is parked as Faulted.
+// 20 s or so with those tries, before an order is parked as Faulted. The deadline of an attempt is above what the
+// gateway may spend on it (the route below: 10 s a call, four calls with backoff, about 41 s) and above the 30 s or so
+// consumers can take to come back after a broker restart (docs/rabbitmq.md): an attempt still running is not asked again.
 builder.Services.AddSingleton(new CheckoutSettings
 {
-    Deadline = TimeSpan.FromSeconds(30),
+    Deadline = TimeSpan.FromSeconds(60),
     Retry = new StepRetryOptions { MaxAttempts = 6, InitialDelay = TimeSpan.FromMilliseconds(500), MaxDelay = TimeSpan.FromSeconds(20) },
 });
 var invoicesHere = !string.IsNullOrWhiteSpace(builder.Configuration["Checkout:OutputDirectory"]);
