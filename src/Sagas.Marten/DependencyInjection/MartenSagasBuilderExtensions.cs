@@ -39,11 +39,7 @@ public static class MartenSagasBuilderExtensions
         services.AddSingleton(sp =>
         {
             var dataSource = new NpgsqlDataSourceBuilder(sp.GetRequiredService<MartenSagasOptions>().ConnectionString);
-            dataSource.ConnectionStringBuilder.NoResetOnClose = true; // no session state is kept: skip DISCARD ALL on every pooled use
-            if (dataSource.ConnectionStringBuilder.MaxAutoPrepare == 0)
-            {
-                dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64; // the hot statements are few and repeated: plan them once per connection
-            }
+            SagasConnectionDefaults.Apply(dataSource.ConnectionStringBuilder);
             return dataSource.Build();
         });
         services.AddSingleton<IDocumentStore>(sp => new DocumentStore(CreateStoreOptions(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<MartenSagasOptions>(), sagas.SagaStateTypes, sp.GetRequiredService<SagasTables>())));

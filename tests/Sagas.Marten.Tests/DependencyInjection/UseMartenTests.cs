@@ -3,6 +3,7 @@ using Checkout.Saga;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Sagas.Marten;
 
 namespace Sagas.Marten.Tests.DependencyInjection;
@@ -42,6 +43,23 @@ public sealed class UseMartenTests
                 "MartenSagasOptions.RevisionCacheSize must not be negative, got -1.",
             ],
             error.Failures);
+    }
+
+    [Theory]
+    [InlineData("Host=db;Database=shop", "-c plan_cache_mode=force_generic_plan", 64)]
+    [InlineData("Host=db;Database=shop;Options=-c search_path=shop;Max Auto Prepare=8", "-c search_path=shop -c plan_cache_mode=force_generic_plan", 8)]
+    [InlineData("Host=db;Database=shop;Options=-c plan_cache_mode=auto", "-c plan_cache_mode=auto", 64)]
+    public void The_data_source_plans_once_and_keeps_what_the_connection_string_sets(string connectionString, string options, int maxAutoPrepare)
+    {
+        var services = new ServiceCollection();
+        services.AddSagas(s => s.AddCheckout().UseMarten(o => o.ConnectionString = connectionString));
+        using var provider = services.BuildServiceProvider();
+
+        var connection = new NpgsqlConnectionStringBuilder(provider.GetRequiredService<NpgsqlDataSource>().ConnectionString);
+
+        Assert.Equal(options, connection.Options);
+        Assert.Equal(maxAutoPrepare, connection.MaxAutoPrepare);
+        Assert.True(connection.NoResetOnClose);
     }
 
     [Fact]
