@@ -6,7 +6,7 @@ namespace Sagas.Marten;
 internal static class SagasConnectionDefaults
 {
     /// <summary>The server setting for generic plans, in the form the <c>Options</c> keyword passes it.</summary>
-    internal const string GenericPlans = "-c plan_cache_mode=force_generic_plan";
+    private const string GenericPlans = "-c plan_cache_mode=force_generic_plan";
 
     /// <summary>
     /// Sets the defaults on <paramref name="connection"/>:

@@ -57,17 +57,16 @@ internal sealed partial class ConsumerWatchdog(
     /// </summary>
     internal async Task CheckAsync(CancellationToken cancellationToken)
     {
-        List<Task>? restarts = null;
-        var ready = _ready.ToArray();
-        if (ready.Length == 0)
+        var ready = _ready.Select(r => (Address: r.Key, Watched: r.Value, Queue: QueueProbe.QueueOf(r.Key))).ToList();
+        if (ready.Count == 0)
         {
             return;
         }
 
-        var counts = await consumers.CountAsync([.. ready.Select(r => QueueProbe.QueueOf(r.Key))], cancellationToken).ConfigureAwait(false);
-        foreach (var (address, watched) in ready)
+        var counts = await consumers.CountAsync([.. ready.Select(r => r.Queue)], cancellationToken).ConfigureAwait(false);
+        List<Task>? restarts = null;
+        foreach (var (address, watched, queue) in ready)
         {
-            var queue = QueueProbe.QueueOf(address);
             var misses = counts.GetValueOrDefault(queue) switch
             {
                 null => watched.Misses, // the broker cannot tell now: no evidence either way

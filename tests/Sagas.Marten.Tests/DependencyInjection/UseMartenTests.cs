@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Sagas.Marten;
+using Sagas.Testing;
 
 namespace Sagas.Marten.Tests.DependencyInjection;
 
@@ -60,6 +61,18 @@ public sealed class UseMartenTests
         Assert.Equal(options, connection.Options);
         Assert.Equal(maxAutoPrepare, connection.MaxAutoPrepare);
         Assert.True(connection.NoResetOnClose);
+    }
+
+    [Fact]
+    public async Task PostgreSQL_uses_generic_plans_on_the_data_source_s_connections()
+    {
+        var services = new ServiceCollection();
+        services.AddSagas(s => s.AddCheckout().UseMarten(o => o.ConnectionString = PostgresDatabase.ConnectionString));
+        await using var provider = services.BuildServiceProvider();
+        await using var connection = await provider.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
+        await using var show = new NpgsqlCommand("show plan_cache_mode", connection);
+
+        Assert.Equal("force_generic_plan", await show.ExecuteScalarAsync());
     }
 
     [Fact]

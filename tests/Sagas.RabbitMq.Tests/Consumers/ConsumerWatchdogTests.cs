@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using MassTransit;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Sagas.RabbitMq.Consumers;
 
 namespace Sagas.RabbitMq.Tests.Consumers;
@@ -72,6 +73,42 @@ public sealed class ConsumerWatchdogTests
     }
 
     [Fact]
+    public async Task The_check_runs_every_interval()
+    {
+        var time = new FakeTimeProvider();
+        await using var bus = await WatchedBus.StartAsync(time, TimeSpan.FromSeconds(30), 1, 1);
+        await bus.Watchdog.StartAsync(CancellationToken.None);
+
+        // The service starts its loop in the background: a second at a time until its first check.
+        for (var until = DateTime.UtcNow.AddSeconds(10); bus.Counts.Checks == 0; await Task.Delay(10))
+        {
+            Assert.True(DateTime.UtcNow < until, "no check ran");
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        time.Advance(TimeSpan.FromSeconds(29));
+        await Task.Delay(100);
+        Assert.Equal(1, bus.Counts.Checks);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await bus.Counts.ChecksAsync(2);
+        await bus.Watchdog.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task An_interval_of_zero_turns_the_check_off()
+    {
+        var time = new FakeTimeProvider();
+        await using var bus = await WatchedBus.StartAsync(time, TimeSpan.Zero, 0, 0);
+
+        await bus.Watchdog.StartAsync(CancellationToken.None);
+        await bus.Watchdog.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(10)); // the service ends at once, no loop left
+        time.Advance(TimeSpan.FromMinutes(10));
+
+        Assert.Equal(0, bus.Counts.Checks);
+        Assert.Equal(0, bus.Events.Stopped);
+    }
+
+    [Fact]
     public async Task On_RabbitMQ_the_restarted_endpoint_consumes_again_and_the_broker_lists_its_consumer()
     {
         var queue = $"watchdog-probe-{Guid.NewGuid():N}";
@@ -90,6 +127,7 @@ public sealed class ConsumerWatchdogTests
         await bus.Events.ReadyAgainAsync();
 
         Assert.Equal(1, bus.Events.Stopped);
+        Assert.Equal(new[] { queue, queue }, bus.Counts.Asked); // never the bus's own temporary reply queue, which only this process consumes
         await bus.AssertConsumesAsync();
         await using var counts = new RabbitMqQueueConsumers(new RabbitMqSagasOptions { ConnectionString = Harness.Broker.Address.ToString() }, NullLogger<RabbitMqQueueConsumers>.Instance);
         Assert.Equal(1u, (await counts.CountAsync([queue], CancellationToken.None))[queue]);
@@ -109,10 +147,12 @@ public sealed class ConsumerWatchdogTests
 
         private readonly string _queue;
 
-        private WatchedBus(IBusControl bus, ConsumerWatchdog watchdog, EndpointEvents events, HostReceiveEndpointHandle endpoint, string queue)
-            => (_bus, Watchdog, Events, Endpoint, _queue) = (bus, watchdog, events, endpoint, queue);
+        private WatchedBus(IBusControl bus, ConsumerWatchdog watchdog, ScriptedCounts counts, EndpointEvents events, HostReceiveEndpointHandle endpoint, string queue)
+            => (_bus, Watchdog, Counts, Events, Endpoint, _queue) = (bus, watchdog, counts, events, endpoint, queue);
 
         public ConsumerWatchdog Watchdog { get; }
+
+        public ScriptedCounts Counts { get; }
 
         public EndpointEvents Events { get; }
 
@@ -120,15 +160,23 @@ public sealed class ConsumerWatchdogTests
 
         /// <summary>Starts an in-memory bus; each check reads the next of <paramref name="counts"/> for <c>orders</c>.</summary>
         public static Task<WatchedBus> StartAsync(params uint?[] counts)
-            => StartOnAsync(configure => Bus.Factory.CreateUsingInMemory(configure), "orders", counts);
+            => StartAsync(TimeProvider.System, TimeSpan.FromSeconds(30), counts);
+
+        /// <summary>As <see cref="StartAsync(uint?[])"/>, the watchdog on <paramref name="time"/> checking every <paramref name="interval"/> once started.</summary>
+        public static Task<WatchedBus> StartAsync(TimeProvider time, TimeSpan interval, params uint?[] counts)
+            => StartOnAsync(configure => Bus.Factory.CreateUsingInMemory(configure), "orders", time, interval, counts);
 
         /// <summary>Starts a bus with an endpoint on <paramref name="queue"/>; each check reads the next of <paramref name="counts"/> for it.</summary>
-        public static async Task<WatchedBus> StartOnAsync(Func<Action<IBusFactoryConfigurator>, IBusControl> create, string queue, params uint?[] counts)
+        public static Task<WatchedBus> StartOnAsync(Func<Action<IBusFactoryConfigurator>, IBusControl> create, string queue, params uint?[] counts)
+            => StartOnAsync(create, queue, TimeProvider.System, TimeSpan.FromSeconds(30), counts);
+
+        private static async Task<WatchedBus> StartOnAsync(Func<Action<IBusFactoryConfigurator>, IBusControl> create, string queue, TimeProvider time, TimeSpan interval, uint?[] counts)
         {
+            var scripted = new ScriptedCounts(queue, counts);
             var watchdog = new ConsumerWatchdog(
-                new RabbitMqSagasOptions { ConnectionString = "amqp://localhost/" },
-                new ScriptedCounts(queue, counts),
-                TimeProvider.System,
+                new RabbitMqSagasOptions { ConnectionString = "amqp://localhost/", ConsumerCheckInterval = interval },
+                scripted,
+                time,
                 NullLogger<ConsumerWatchdog>.Instance);
             var events = new EndpointEvents(queue);
             var bus = create(_ => { });
@@ -141,7 +189,7 @@ public sealed class ConsumerWatchdogTests
                 watched!._consumed[context.Message.Id] = true;
                 return Task.CompletedTask;
             }));
-            watched = new WatchedBus(bus, watchdog, events, endpoint, queue);
+            watched = new WatchedBus(bus, watchdog, scripted, events, endpoint, queue);
             await endpoint.Ready;
             return watched;
         }
@@ -202,12 +250,37 @@ public sealed class ConsumerWatchdogTests
         private bool Mine(ReceiveEndpointEvent e) => e.InputAddress.Segments[^1] == queue;
     }
 
-    /// <summary>The next scripted count for <paramref name="queue"/> at each check (then unknown); one consumer for any other queue.</summary>
+    /// <summary>
+    /// The next scripted count for <paramref name="queue"/> at each check (then unknown); one consumer for any other queue
+    /// (the in-memory bus's own endpoint is not marked temporary). Records the checks and the queues asked about.
+    /// </summary>
     private sealed class ScriptedCounts(string queue, uint?[] counts) : IQueueConsumers
     {
+        private readonly ConcurrentQueue<string> _asked = new();
         private int _next;
+        private int _checks;
+
+        public IReadOnlyList<string> Asked => [.. _asked];
+
+        public int Checks => Volatile.Read(ref _checks);
+
+        public async Task ChecksAsync(int checks)
+        {
+            for (var until = DateTime.UtcNow.AddSeconds(10); Checks < checks; await Task.Delay(10))
+            {
+                Assert.True(DateTime.UtcNow < until, $"{Checks} checks ran, not {checks}");
+            }
+        }
 
         public Task<IReadOnlyDictionary<string, uint?>> CountAsync(IReadOnlyCollection<string> queues, CancellationToken cancellationToken)
-            => Task.FromResult<IReadOnlyDictionary<string, uint?>>(queues.ToDictionary(name => name, name => name != queue ? 1u : _next < counts.Length ? counts[_next++] : null));
+        {
+            Interlocked.Increment(ref _checks);
+            foreach (var name in queues)
+            {
+                _asked.Enqueue(name);
+            }
+
+            return Task.FromResult<IReadOnlyDictionary<string, uint?>>(queues.ToDictionary(name => name, name => name != queue ? 1u : _next < counts.Length ? counts[_next++] : null));
+        }
     }
 }
