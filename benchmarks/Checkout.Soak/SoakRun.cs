@@ -79,7 +79,8 @@ internal sealed class SoakRun(SoakOptions options)
 
     /// <summary>
     /// Reads every saga that is not terminal yet, round after round, until all are, or only orders that never started are
-    /// left and nothing has moved for <see cref="QuietPeriod"/> (their start event was lost with a wiped broker), or
+    /// left and nothing has moved for <see cref="QuietPeriod"/> (longer than the outbox waits before it sends a start event
+    /// again that no saga recorded, one minute), or
     /// <paramref name="timeout"/> has passed.
     /// </summary>
     private static async Task DrainAsync(OrderClient client, IReadOnlyList<OrderRun> runs, TimeSpan timeout)

@@ -15,7 +15,7 @@ internal sealed record SoakSummary(
     IReadOnlyList<FaultRecord> Faults,
     IReadOnlyDictionary<string, int> Expected,
     IReadOnlyDictionary<string, int> Actual,
-    int LostInWipe,
+    int StartEventsSentAgain,
     int Invoices,
     int Emails,
     long Answers503,
@@ -43,7 +43,7 @@ internal sealed record SoakSummary(
             injector.Done,
             runs.GroupBy(r => r.Expected).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count()),
             runs.Where(r => r.IsTerminal).GroupBy(r => r.State!).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count()),
-            verdict.LostInWipe,
+            SentAgain(Path.Combine(options.State, "logs")),
             verdict.Invoices,
             verdict.Emails,
             client.Unavailable,
@@ -53,6 +53,22 @@ internal sealed record SoakSummary(
             verdict.Checks.Count(c => c.Passed),
             verdict.Checks.Count(c => !c.Passed),
             verdict.Checks);
+    }
+
+    /// <summary>How many times a relay sent an event again because no consumer had recorded it (the services' logs).</summary>
+    private static int SentAgain(string logs)
+    {
+        var count = 0;
+        foreach (var file in Directory.EnumerateFiles(logs, "*.log"))
+        {
+            using var reader = new StreamReader(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            while (reader.ReadLine() is { } line)
+            {
+                count += line.Contains("is not recorded by any consumer yet; sending it again", StringComparison.Ordinal) ? 1 : 0;
+            }
+        }
+
+        return count;
     }
 
     private static double Percentile(List<double> sorted, double p)

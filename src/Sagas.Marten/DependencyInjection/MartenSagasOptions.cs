@@ -58,6 +58,22 @@ public sealed class MartenSagasOptions
     /// </summary>
     public TimeSpan RelayBatchWindow { get; set; } = TimeSpan.FromMilliseconds(2);
 
+    /// <summary>
+    /// How long an event published with <see cref="Sagas.Outbox.IOutboxPublisher"/> waits, once sent, for a consumer's inbox
+    /// (or the dead letters) in this database to record it; while none has, it is sent again after each such wait. Such an
+    /// event usually starts a saga, and nothing else waits for it: a copy lost in the broker (a node that came back empty)
+    /// would leave its saga never started. Consumers drop the copies. Default 1 minute; zero turns it off (the event is
+    /// done with once sent, as every other message is).
+    /// </summary>
+    public TimeSpan UnconfirmedResendDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long after its commit such an event is still sent again: past it, it is removed from the outbox unrecorded and
+    /// an error is logged (its consumer is not in this database, or has been down that long). Default 1 hour; keep it
+    /// below <see cref="SagasOptions.InboxRetention"/>.
+    /// </summary>
+    public TimeSpan UnconfirmedResendWindow { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How often expired inbox records are removed. Default 1 minute.</summary>
     public TimeSpan InboxCleanupInterval { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -88,4 +104,8 @@ public sealed class MartenSagasOptions
     /// load). Default 10000; zero turns the cache off.
     /// </summary>
     public int RevisionCacheSize { get; set; } = 10_000;
+
+    /// <summary>Whether <paramref name="message"/> stays in the outbox after it is sent, until a consumer records it.</summary>
+    internal bool KeepsUntilConfirmed(Sagas.Outbox.OutboxMessage message)
+        => message.ConfirmSource is not null && UnconfirmedResendDelay > TimeSpan.Zero;
 }

@@ -20,6 +20,8 @@ internal sealed partial class MartenSagasOptionsValidator : IValidateOptions<Mar
         Check(failures, options.RelayBatchSize is > 0 and <= 10_000, $"{Prefix}{nameof(options.RelayBatchSize)} must be between 1 and 10000, got {options.RelayBatchSize}.");
         Check(failures, options.RelayPollInterval > TimeSpan.Zero, $"{Prefix}{nameof(options.RelayPollInterval)} must be positive, got {options.RelayPollInterval}.");
         Check(failures, options.RelayBatchWindow >= TimeSpan.Zero && options.RelayBatchWindow < options.RelayPollInterval, $"{Prefix}{nameof(options.RelayBatchWindow)} must be between zero and RelayPollInterval, got {options.RelayBatchWindow}.");
+        Check(failures, options.UnconfirmedResendDelay >= TimeSpan.Zero, $"{Prefix}{nameof(options.UnconfirmedResendDelay)} must not be negative, got {options.UnconfirmedResendDelay}.");
+        Check(failures, options.UnconfirmedResendDelay <= TimeSpan.Zero || options.UnconfirmedResendWindow > options.UnconfirmedResendDelay, $"{Prefix}{nameof(options.UnconfirmedResendWindow)} must be longer than UnconfirmedResendDelay, got {options.UnconfirmedResendWindow}.");
         Check(failures, options.InboxCleanupInterval > TimeSpan.Zero, $"{Prefix}{nameof(options.InboxCleanupInterval)} must be positive, got {options.InboxCleanupInterval}.");
         Check(failures, options.InboxCleanupBatchSize > 0, $"{Prefix}{nameof(options.InboxCleanupBatchSize)} must be positive, got {options.InboxCleanupBatchSize}.");
         Check(failures, options.GroupCommitWindow >= TimeSpan.Zero && options.GroupCommitWindow <= TimeSpan.FromSeconds(1), $"{Prefix}{nameof(options.GroupCommitWindow)} must be between zero and 1 second, got {options.GroupCommitWindow}.");

@@ -9,23 +9,25 @@ namespace Sagas.Marten.Outbox;
 
 /// <summary>
 /// Deletes the rows the fast path delivered, many per statement: it gathers ids for a moment after the first, then deletes
-/// them as one part of a commit group, so the deletes cost no transaction of their own. A row it fails to delete is taken
-/// over by a relay after <see cref="MartenSagasOptions.RelayTakeoverDelay"/> and sent again; receivers drop the copy.
+/// them as one part of a commit group, so the deletes cost no transaction of their own. An event kept until a consumer
+/// records it (<see cref="MartenSagasOptions.KeepsUntilConfirmed"/>) is not deleted but due for its check after
+/// <see cref="MartenSagasOptions.UnconfirmedResendDelay"/>. A row it fails to finish is taken over by a relay after
+/// <see cref="MartenSagasOptions.RelayTakeoverDelay"/> and sent again; receivers drop the copy.
 /// </summary>
-internal sealed partial class DeliveredReaper(CommitGroups groups, SagasTables tables, ILogger<DeliveredReaper> logger) : BackgroundService
+internal sealed partial class DeliveredReaper(CommitGroups groups, SagasTables tables, MartenSagasOptions options, TimeProvider time, ILogger<DeliveredReaper> logger) : BackgroundService
 {
     // Each delete costs PostgreSQL about as much as a commit; rows are taken over only after the takeover delay.
     private static readonly TimeSpan Gathering = TimeSpan.FromMilliseconds(10);
     private const int Chunk = 1000;
-    private readonly Channel<Guid> _delivered = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly DeliveredDeletePart.Statement _delete = new(tables);
+    private readonly Channel<(Guid Id, bool Keep)> _delivered = Channel.CreateUnbounded<(Guid, bool)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly DeliveredPart.Statement _statement = new(tables);
 
-    /// <summary>Marks a message delivered; its row is deleted shortly.</summary>
-    public void Delivered(Guid messageId) => _delivered.Writer.TryWrite(messageId);
+    /// <summary>Marks a message delivered; its row is deleted (or, when <paramref name="keep"/>, kept for its check) shortly.</summary>
+    public void Delivered(Guid messageId, bool keep = false) => _delivered.Writer.TryWrite((messageId, keep));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var ids = new List<Guid>();
+        var ids = new List<(Guid Id, bool Keep)>();
         try
         {
             while (await _delivered.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
@@ -40,7 +42,7 @@ internal sealed partial class DeliveredReaper(CommitGroups groups, SagasTables t
         }
     }
 
-    private async Task DeleteAsync(List<Guid> ids, CancellationToken cancellationToken)
+    private async Task DeleteAsync(List<(Guid Id, bool Keep)> ids, CancellationToken cancellationToken)
     {
         while (_delivered.Reader.TryRead(out var id))
         {
@@ -54,9 +56,12 @@ internal sealed partial class DeliveredReaper(CommitGroups groups, SagasTables t
 
         try
         {
+            var checkAt = time.GetUtcNow() + options.UnconfirmedResendDelay;
             foreach (var chunk in ids.Chunk(Chunk))
             {
-                await groups.RunAsync(new DeliveredDeletePart(_delete, chunk), cancellationToken).ConfigureAwait(false);
+                Guid[] deleted = [.. chunk.Where(d => !d.Keep).Select(d => d.Id)];
+                Guid[] kept = [.. chunk.Where(d => d.Keep).Select(d => d.Id)];
+                await groups.RunAsync(new DeliveredPart(_statement, deleted, kept, checkAt), cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

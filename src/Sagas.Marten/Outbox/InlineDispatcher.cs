@@ -68,7 +68,7 @@ internal sealed partial class InlineDispatcher(
                 await checkpoint.DeliveredAsync([message.Id]).ConfigureAwait(false);
             }
 
-            reaper.Delivered(message.Id);
+            reaper.Delivered(message.Id, options.KeepsUntilConfirmed(message));
         }
     }
 

@@ -21,8 +21,14 @@ namespace Sagas.Marten.Outbox;
 /// <see cref="RelaySignal"/> wake-up, the next due time or <see cref="MartenSagasOptions.RelayPollInterval"/>.
 /// </summary>
 /// <remarks>
+/// An event kept until a consumer records it (<see cref="MartenSagasOptions.KeepsUntilConfirmed"/>) is not deleted once
+/// sent but due for a check after <see cref="MartenSagasOptions.UnconfirmedResendDelay"/>: each pass first removes the
+/// kept rows due that a consumer recorded (<see cref="OutboxQueries.DeleteConfirmed"/>); one still due is sent again,
+/// until <see cref="MartenSagasOptions.UnconfirmedResendWindow"/> after its commit.
+/// <para>
 /// Delivery is at least once: a relay that dies after sending and before committing the delete releases its
 /// locks with its connection; the batch is sent again and the receivers' inboxes drop the copies.
+/// </para>
 /// </remarks>
 internal sealed partial class OutboxRelay : BackgroundService
 {
@@ -75,8 +81,9 @@ internal sealed partial class OutboxRelay : BackgroundService
     }
 
     /// <summary>
-    /// One relay pass, in one transaction: locks a batch of deliverable messages (skipping rows and sagas another
-    /// relay holds), sends them in commit order, deletes them and commits. Returns how many it delivered.
+    /// One relay pass, in one transaction: removes kept events a consumer recorded, locks a batch of deliverable messages
+    /// (skipping rows and sagas another relay holds), sends them in commit order, deletes them (or keeps them for their
+    /// next check) and commits. Returns how many rows it took.
     /// </summary>
     internal async Task<int> RelayBatchAsync(CancellationToken cancellationToken)
     {
@@ -91,21 +98,50 @@ internal sealed partial class OutboxRelay : BackgroundService
         }
 
         var bus = _services.GetRequiredService<IBus>();
-        foreach (var (_, message, createdAt) in batch)
+        var sent = new List<Guid>(batch.Count);
+        var done = new List<long>(batch.Count);
+        var kept = new List<long>();
+        foreach (var (seq, message, createdAt) in batch)
         {
+            var keep = _options.KeepsUntilConfirmed(message);
+            if (keep && message.DueTime is not null)
+            {
+                // A kept event whose check found no consumer's record (DeleteConfirmed took the recorded ones).
+                if (now - createdAt >= _options.UnconfirmedResendWindow)
+                {
+                    LogUnconfirmedGivenUp(_logger, message.Id, message.Destination, createdAt, _options.UnconfirmedResendWindow);
+                    done.Add(seq);
+                    continue;
+                }
+
+                LogUnconfirmedResent(_logger, message.Id, message.Destination, createdAt);
+            }
+
             await _send.ExecuteAsync(static (state, token) => new ValueTask(OutboxSender.SendAsync(state.bus, state.message, token)), (bus, message), cancellationToken).ConfigureAwait(false);
             SagasDiagnostics.OutboxLag.Record((_time.GetUtcNow() - (message.DueTime ?? createdAt)).TotalMilliseconds);
+            sent.Add(message.Id);
+            (keep ? kept : done).Add(seq);
         }
 
-        if (_checkpoint is not null)
+        if (_checkpoint is not null && sent.Count > 0)
         {
-            await _checkpoint.DeliveredAsync([.. batch.Select(b => b.Message.Id)]).ConfigureAwait(false);
+            await _checkpoint.DeliveredAsync(sent).ConfigureAwait(false);
         }
 
-        await using (var delete = new NpgsqlCommand(_queries.DeleteSent, connection))
+        await using (var finish = new NpgsqlBatch(connection))
         {
-            delete.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Seq).ToArray() });
-            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var delete = new NpgsqlBatchCommand(_queries.DeleteSent);
+            delete.Parameters.Add(new NpgsqlParameter { Value = done.ToArray() });
+            finish.BatchCommands.Add(delete);
+            if (kept.Count > 0)
+            {
+                var keep = new NpgsqlBatchCommand(_queries.KeepSent);
+                keep.Parameters.Add(new NpgsqlParameter { Value = kept.ToArray() });
+                keep.Parameters.Add(new NpgsqlParameter { Value = _time.GetUtcNow() + _options.UnconfirmedResendDelay });
+                finish.BatchCommands.Add(keep);
+            }
+
+            await finish.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -161,6 +197,9 @@ internal sealed partial class OutboxRelay : BackgroundService
     private async Task<List<(long Seq, OutboxMessage Message, DateTimeOffset CreatedAt)>> ClaimAsync(NpgsqlConnection connection, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection);
+        var confirmed = new NpgsqlBatchCommand(_queries.DeleteConfirmed);
+        confirmed.Parameters.Add(new NpgsqlParameter { Value = now });
+        confirmed.Parameters.Add(new NpgsqlParameter { Value = _options.RelayBatchSize });
         var ready = new NpgsqlBatchCommand(_queries.ClaimReady);
         ready.Parameters.Add(new NpgsqlParameter { Value = _options.RelayBatchSize });
         ready.Parameters.Add(new NpgsqlParameter { Value = now - _options.RelayTakeoverDelay });
@@ -169,12 +208,20 @@ internal sealed partial class OutboxRelay : BackgroundService
         due.Parameters.Add(new NpgsqlParameter { Value = _options.RelayBatchSize });
         var next = new NpgsqlBatchCommand(_queries.NextDue);
         next.Parameters.Add(new NpgsqlParameter { Value = now });
+        batch.BatchCommands.Add(confirmed);
         batch.BatchCommands.Add(ready);
         batch.BatchCommands.Add(due);
         batch.BatchCommands.Add(next);
 
         var rows = new List<(long Seq, OutboxMessage Message, DateTimeOffset CreatedAt)>();
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (reader.GetInt64(0) is > 0 and var recorded)
+        {
+            LogConfirmed(_logger, recorded);
+        }
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         for (var result = 0; result < 2; result++)
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -188,6 +235,7 @@ internal sealed partial class OutboxRelay : BackgroundService
                     Headers = reader.IsDBNull(5) ? null : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(5)),
                     SagaId = reader.IsDBNull(6) ? null : reader.GetGuid(6),
                     DueTime = reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
+                    ConfirmSource = reader.IsDBNull(9) ? null : reader.GetString(9),
                 }, reader.GetFieldValue<DateTimeOffset>(8)));
             }
 
@@ -220,6 +268,15 @@ internal sealed partial class OutboxRelay : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox delivery failed (attempt {Attempt}); retrying in {DelayMs} ms")]
     private static partial void LogBrokerDown(ILogger logger, Exception? exception, int attempt, double delayMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Count} published events were recorded by their consumers and leave the outbox")]
+    private static partial void LogConfirmed(ILogger logger, long count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {MessageId} to {Destination}, published at {PublishedAt}, is not recorded by any consumer yet; sending it again")]
+    private static partial void LogUnconfirmedResent(ILogger logger, Guid messageId, Uri destination, DateTimeOffset publishedAt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Event {MessageId} to {Destination}, published at {PublishedAt}, was sent but no consumer in this database recorded it within {Window}; it is no longer sent again")]
+    private static partial void LogUnconfirmedGivenUp(ILogger logger, Guid messageId, Uri destination, DateTimeOffset publishedAt, TimeSpan window);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Outbox relay batch failed; its claims expire and another pass retries them")]
     private static partial void LogRelayFailed(ILogger logger, Exception exception);

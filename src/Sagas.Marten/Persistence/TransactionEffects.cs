@@ -3,6 +3,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Sagas.Marten.Schema;
+using Sagas.Outbox;
 using Sagas.Persistence;
 
 namespace Sagas.Marten.Persistence;
@@ -10,7 +11,7 @@ namespace Sagas.Marten.Persistence;
 /// <summary>
 /// The part of every commit statement that writes a message transaction's effects: the outgoing messages and the withdrawn
 /// schedules, each only when the statement's <c>ins</c> (the inbox record) was written. Its parameters are always the
-/// first twelve, so the statements that use it stay the same text for any number of messages (and are prepared once).
+/// first thirteen, so the statements that use it stay the same text for any number of messages (and are prepared once).
 /// </summary>
 internal static class TransactionEffects
 {
@@ -19,15 +20,18 @@ internal static class TransactionEffects
         // cardinality first: a condition on the parameters alone gates the scan, so a commit that withdraws nothing (every
         // step consumer's) reads no outbox row even under a generic plan that chose a sequential scan for a small table.
         $"del as (delete from {tables.Outbox} where cardinality($12::uuid[]) > 0 and id = any($12) and exists (select from ins)), " +
-        $"out as (insert into {tables.Outbox} (id, destination, content_type, body, headers, saga_id, due_at, created_at) " +
-        "select m.id, m.destination, m.content_type, m.body, m.headers, m.saga_id, m.due_at, $4 " +
-        "from unnest($5::uuid[], $6::text[], $7::text[], $8::bytea[], $9::jsonb[], $10::uuid[], $11::timestamptz[]) with ordinality as m(id, destination, content_type, body, headers, saga_id, due_at, n) " +
+        $"out as (insert into {tables.Outbox} (id, destination, content_type, body, headers, saga_id, due_at, created_at, confirm_source) " +
+        "select m.id, m.destination, m.content_type, m.body, m.headers, m.saga_id, m.due_at, $4, m.confirm_source " +
+        "from unnest($5::uuid[], $6::text[], $7::text[], $8::bytea[], $9::jsonb[], $10::uuid[], $11::timestamptz[], $13::text[]) with ordinality as m(id, destination, content_type, body, headers, saga_id, due_at, confirm_source, n) " +
         "where exists (select from ins) order by m.n)";
 
     /// <summary>The inbox record of an <c>ins</c> CTE: <c>($1, $2, $3, $4)</c>.</summary>
     public const string InboxValues = "$1, $2, $3, $4";
 
-    /// <summary>Adds parameters <c>$1..$12</c>.</summary>
+    /// <summary>
+    /// Adds parameters <c>$1..$13</c>; <c>$13</c>, the <see cref="OutboxMessage.ConfirmSource"/> of each message, is null
+    /// when no message has one (a null array pads with nulls).
+    /// </summary>
     public static void AddParameters(NpgsqlBatchCommand command, MessageTransaction transaction, DateTimeOffset now)
     {
         var key = transaction.InboxKey;
@@ -39,6 +43,7 @@ internal static class TransactionEffects
         var headers = new string?[outgoing.Count];
         var sagaIds = new Guid?[outgoing.Count];
         var due = new DateTimeOffset?[outgoing.Count];
+        string?[]? confirmSources = null;
         for (var i = 0; i < outgoing.Count; i++)
         {
             var message = outgoing[i];
@@ -51,6 +56,10 @@ internal static class TransactionEffects
             headers[i] = message.Headers is null ? null : JsonSerializer.Serialize(message.Headers);
             sagaIds[i] = message.SagaId;
             due[i] = message.DueTime?.ToUniversalTime();
+            if (message.ConfirmSource is not null)
+            {
+                (confirmSources ??= new string?[outgoing.Count])[i] = message.ConfirmSource;
+            }
         }
 
         var parameters = command.Parameters;
@@ -66,5 +75,6 @@ internal static class TransactionEffects
         parameters.Add(new NpgsqlParameter { Value = sagaIds });
         parameters.Add(new NpgsqlParameter { Value = due });
         parameters.Add(new NpgsqlParameter { Value = transaction.Cancelled.ToArray() });
+        parameters.Add(new NpgsqlParameter { Value = (object?)confirmSources ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
     }
 }

@@ -36,10 +36,12 @@ internal sealed class SagasTables(string schema)
         outbox.AddColumn("saga_id", "uuid");
         outbox.AddColumn("due_at", "timestamptz");
         outbox.AddColumn("created_at", "timestamptz").NotNull();
+        outbox.AddColumn("confirm_source", "text");
         outbox.Indexes.Add(new IndexDefinition("ux_sagas_outbox_id") { IsUnique = true }.AgainstColumns("id"));
         outbox.Indexes.Add(new IndexDefinition("ix_sagas_outbox_ready") { Predicate = "due_at is null" }.AgainstColumns("seq"));
         outbox.Indexes.Add(new IndexDefinition("ix_sagas_outbox_saga_ready") { Predicate = "due_at is null" }.AgainstColumns("saga_id", "seq"));
         outbox.Indexes.Add(new IndexDefinition("ix_sagas_outbox_due") { Predicate = "due_at is not null" }.AgainstColumns("due_at"));
+        outbox.Indexes.Add(new IndexDefinition("ix_sagas_outbox_confirm") { Predicate = "confirm_source is not null" }.AgainstColumns("due_at"));
         QueueTable(outbox);
         yield return outbox;
 
@@ -57,6 +59,7 @@ internal sealed class SagasTables(string schema)
         deadLetters.AddColumn("resolved_at", "timestamptz");
         deadLetters.AddColumn("note", "text");
         deadLetters.Indexes.Add(new IndexDefinition("ix_sagas_dead_letters_open") { Predicate = "resolution is null" }.AgainstColumns("id"));
+        deadLetters.Indexes.Add(new IndexDefinition("ix_sagas_dead_letters_event").AgainstColumns("event_id"));
         yield return deadLetters;
     }
 

@@ -41,6 +41,15 @@ public sealed record OutboxMessage
     /// <summary>When the message becomes deliverable; <see langword="null"/> means at once.</summary>
     public DateTimeOffset? DueTime { get; init; }
 
+    /// <summary>
+    /// The CloudEvents <c>source</c> of an event published with <see cref="IOutboxPublisher"/>: a store that shares its
+    /// database with the consumers' inboxes (PostgreSQL) keeps the message after it is sent, until an inbox or the dead
+    /// letters record this <c>source</c> and <see cref="Id"/>, and sends it again while none has. <see langword="null"/>
+    /// for every other message, which is done with once sent: a lost step command or reply is asked again at the step's
+    /// deadline, but nothing waits for an event that starts a saga.
+    /// </summary>
+    internal string? ConfirmSource { get; init; }
+
     /// <summary>Transport headers to set on delivery (besides what the body carries).</summary>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
 

@@ -13,7 +13,9 @@ namespace Sagas.Outbox;
 /// Publishes events from code that is not handling a message — an HTTP API starting a saga, say — through the
 /// same transactional outbox as consumers: the event is committed first (with an inbox record under an idempotency
 /// key, so a repeated request publishes nothing twice) and delivered afterwards, at least once, even if the broker
-/// is down at the time.
+/// is down at the time. On PostgreSQL the event stays in the outbox after it is sent, until a consumer's inbox (or the
+/// dead letters) in the same database record it, and is sent again while none has: an event lost in the broker (a node
+/// that came back empty) still starts its saga.
 /// </summary>
 public interface IOutboxPublisher
 {
@@ -67,6 +69,7 @@ internal sealed class OutboxPublisher(
             Destination = destination,
             ContentType = serializer.ContentType.MediaType,
             Body = body.GetBytes(),
+            ConfirmSource = bus.Address.ToString(), // the source the body carries (SourceAddress)
             Headers = activity is { IdFormat: ActivityIdFormat.W3C }
                 ? new Dictionary<string, string>(1) { [SagaAttributes.TraceParent.Name] = activity.Id! }
                 : null,

@@ -26,6 +26,7 @@ public sealed class UseMartenTests
             o.MaxGroupSize = 0;
             o.MaxGroupsInFlight = 65;
             o.RevisionCacheSize = -1;
+            o.UnconfirmedResendWindow = TimeSpan.FromSeconds(30);
         }));
         using var provider = services.BuildServiceProvider();
 
@@ -38,6 +39,7 @@ public sealed class UseMartenTests
                 "MartenSagasOptions.RelaySendRetries must be between 0 and 100, got -1.",
                 "MartenSagasOptions.RelaySendRetryDelay must be positive and at most RelaySendRetryMaxDelay, got 00:00:20.",
                 "MartenSagasOptions.RelayBatchSize must be between 1 and 10000, got 0.",
+                "MartenSagasOptions.UnconfirmedResendWindow must be longer than UnconfirmedResendDelay, got 00:00:30.",
                 "MartenSagasOptions.GroupCommitWindow must be between zero and 1 second, got 00:00:02.",
                 "MartenSagasOptions.MaxGroupSize must be between 1 and 1000, got 0.",
                 "MartenSagasOptions.MaxGroupsInFlight must be between 1 and 64, got 65.",
@@ -73,6 +75,15 @@ public sealed class UseMartenTests
         await using var show = new NpgsqlCommand("show plan_cache_mode", connection);
 
         Assert.Equal("force_generic_plan", await show.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public void A_negative_resend_delay_is_named_and_zero_turns_the_resend_off()
+    {
+        Assert.Equal(
+            ["MartenSagasOptions.UnconfirmedResendDelay must not be negative, got -00:00:01."],
+            new MartenSagasOptionsValidator().Validate(null, new() { ConnectionString = "Host=db", UnconfirmedResendDelay = TimeSpan.FromSeconds(-1) }).Failures);
+        Assert.True(new MartenSagasOptionsValidator().Validate(null, new() { ConnectionString = "Host=db", UnconfirmedResendDelay = TimeSpan.Zero, UnconfirmedResendWindow = TimeSpan.Zero }).Succeeded);
     }
 
     [Fact]
