@@ -191,6 +191,14 @@ public sealed class ConsumerWatchdogTests
             }));
             watched = new WatchedBus(bus, watchdog, scripted, events, endpoint, queue);
             await endpoint.Ready;
+
+            // The handle's Ready can complete before the observers hear of it; they hear in the order they were connected, so
+            // once the events have, the watchdog watches the endpoint too (else a check could miss it and shift the script).
+            for (var until = DateTime.UtcNow.AddSeconds(10); events.Ready == 0; await Task.Delay(10))
+            {
+                Assert.True(DateTime.UtcNow < until, "the endpoint was never reported ready");
+            }
+
             return watched;
         }
 
@@ -221,7 +229,7 @@ public sealed class ConsumerWatchdogTests
 
         public int Stopped => Volatile.Read(ref _stopped);
 
-        public Task ReadyAgainAsync() => _readyAgain.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        public Task ReadyAgainAsync() => _readyAgain.Task.WaitAsync(TimeSpan.FromSeconds(30)); // a bound for a loaded machine, not a speed
 
         Task IReceiveEndpointObserver.Ready(ReceiveEndpointReady ready)
         {
