@@ -24,7 +24,7 @@ public sealed class When_a_published_event_is_lost_before_its_consumer_records_i
         await using var api = await Producer.StartAsync(schema, time);
         var order = OrderScenarios.Create(Scenario.Happy, 1);
         Assert.True(await api.Publisher.PublishAsync(order, order.OrderId.ToString()));
-        var id = await Outbox.KeptAsync(schema);
+        var id = await OutboxTable.KeptAsync(schema);
 
         await using var checkout = await MartenCheckout.StartAsync(schema, time, options: o => o.RunRelay = false);
         var relay = checkout.Services.GetRequiredService<OutboxRelay>();
@@ -34,7 +34,7 @@ public sealed class When_a_published_event_is_lost_before_its_consumer_records_i
         await checkout.Sagas.WaitAsync(order.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
 
         Assert.Equal(1, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where id = '{id}' and due_at > now()"));
-        await Outbox.OnlyAsync(schema, id); // the checkout's own messages are delivered and gone
+        await OutboxTable.OnlyAsync(schema, id); // the checkout's own messages are delivered and gone
         time.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(0, await relay.RelayBatchAsync(default)); // the saga's inbox holds it: removed, not sent
         Assert.Equal(0, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox"));
@@ -48,7 +48,7 @@ public sealed class When_a_published_event_is_lost_before_its_consumer_records_i
         await using var api = await Producer.StartAsync(schema, time, o => o.UnconfirmedResendWindow = TimeSpan.FromMinutes(3));
         var order = OrderScenarios.Create(Scenario.Happy, 2);
         await api.Publisher.PublishAsync(order, order.OrderId.ToString());
-        var id = await Outbox.KeptAsync(schema);
+        var id = await OutboxTable.KeptAsync(schema);
         var relay = api.Services.GetRequiredService<OutboxRelay>();
 
         time.Advance(TimeSpan.FromMinutes(1));
@@ -73,7 +73,7 @@ public sealed class When_a_published_event_is_lost_before_its_consumer_records_i
         var order = OrderScenarios.Create(Scenario.Happy, 3);
         await api.Publisher.PublishAsync(order, order.OrderId.ToString());
 
-        await Outbox.EmptyAsync(schema);
+        await OutboxTable.EmptyAsync(schema);
         Assert.Single(api.Sent);
     }
 }
@@ -88,56 +88,38 @@ public sealed class When_a_published_event_is_dead_lettered_by_its_consumer
         await using var checkout = await MartenCheckout.StartAsync(schema, time, options: o => o.RunRelay = false);
         var order = OrderScenarios.Create(Scenario.Happy, 1) with { Lines = [] }; // invalid: the consumer rejects it
         await checkout.Services.GetRequiredService<IOutboxPublisher>().PublishAsync(order, order.OrderId.ToString());
-        var id = await Outbox.KeptAsync(schema);
-        await WaitForAsync(() => PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_dead_letters where event_id = '{id}'"));
+        var id = await OutboxTable.KeptAsync(schema);
+        await OutboxTable.UntilAsync($"select count(*) from {schema}.sagas_dead_letters where event_id = '{id}'", n => n > 0);
 
         time.Advance(TimeSpan.FromMinutes(1));
 
         Assert.Equal(0, await checkout.Services.GetRequiredService<OutboxRelay>().RelayBatchAsync(default));
         Assert.Equal(0, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox"));
     }
-
-    private static async Task WaitForAsync(Func<Task<long>> count)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await count() == 0)
-        {
-            await Task.Delay(50, timeout.Token);
-        }
-    }
 }
 
 /// <summary>Looks at the outbox table of a schema until it is as expected (the reaper works in the background).</summary>
-internal static class Outbox
+internal static class OutboxTable
 {
     /// <summary>Waits until the only row is a sent event kept for its check; returns its id.</summary>
     public static async Task<Guid> KeptAsync(string schema)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where confirm_source is not null and due_at is not null") == 0)
-        {
-            await Task.Delay(20, timeout.Token);
-        }
-
+        await UntilAsync($"select count(*) from {schema}.sagas_outbox where confirm_source is not null and due_at is not null", n => n > 0);
         await using var connection = new Npgsql.NpgsqlConnection(PostgresDatabase.ConnectionString);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand($"select id from {schema}.sagas_outbox where confirm_source is not null", connection);
         return (Guid)(await command.ExecuteScalarAsync())!;
     }
 
-    public static async Task OnlyAsync(string schema, Guid id)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where id <> '{id}'") > 0)
-        {
-            await Task.Delay(20, timeout.Token);
-        }
-    }
+    public static Task OnlyAsync(string schema, Guid id) => UntilAsync($"select count(*) from {schema}.sagas_outbox where id <> '{id}'", n => n == 0);
 
-    public static async Task EmptyAsync(string schema)
+    public static Task EmptyAsync(string schema) => UntilAsync($"select count(*) from {schema}.sagas_outbox", n => n == 0);
+
+    /// <summary>Reads <paramref name="count"/> until <paramref name="done"/> holds, for at most 30 s.</summary>
+    public static async Task UntilAsync(string count, Func<long, bool> done)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox") > 0)
+        while (!done(await PostgresDatabase.ScalarAsync(count)))
         {
             await Task.Delay(20, timeout.Token);
         }
