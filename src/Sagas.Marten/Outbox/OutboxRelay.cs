@@ -110,11 +110,13 @@ internal sealed partial class OutboxRelay : BackgroundService
                 if (now - createdAt >= _options.UnconfirmedResendWindow)
                 {
                     LogUnconfirmedGivenUp(_logger, message.Id, message.Destination, createdAt, _options.UnconfirmedResendWindow);
+                    SagasDiagnostics.UnconfirmedEvents.Add(1, new KeyValuePair<string, object?>("outcome", "expired"));
                     done.Add(seq);
                     continue;
                 }
 
                 LogUnconfirmedResent(_logger, message.Id, message.Destination, createdAt);
+                SagasDiagnostics.UnconfirmedEvents.Add(1, new KeyValuePair<string, object?>("outcome", "resent"));
             }
 
             await _send.ExecuteAsync(static (state, token) => new ValueTask(OutboxSender.SendAsync(state.bus, state.message, token)), (bus, message), cancellationToken).ConfigureAwait(false);

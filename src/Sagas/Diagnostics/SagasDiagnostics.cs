@@ -35,6 +35,12 @@ public static class SagasDiagnostics
     /// <summary>Time from a message's commit (or due time) to its delivery by an outbox relay, in milliseconds.</summary>
     public static Histogram<double> OutboxLag { get; } = Meter.CreateHistogram<double>("sagas.outbox.lag", unit: "ms", description: "Delay between an outbox message becoming deliverable and its delivery");
 
+    /// <summary>
+    /// Events published with <c>IOutboxPublisher</c> that no consumer had recorded at their check (PostgreSQL), tagged
+    /// <c>outcome</c>: <c>resent</c> (sent again), or <c>expired</c> (past the window, sent no more).
+    /// </summary>
+    public static Counter<long> UnconfirmedEvents { get; } = Meter.CreateCounter<long>("sagas.outbox.unconfirmed", description: "Published events no consumer had recorded at their check, sent again or expired");
+
     /// <summary>Saga commits that lost an optimistic-concurrency race and were run again.</summary>
     public static Counter<long> ConcurrencyRetries { get; } = Meter.CreateCounter<long>("sagas.concurrency.retries", description: "Saga transitions re-run on fresh state after a version conflict");
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Checkout.Contracts;
 using Checkout.Simulation;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,6 +45,7 @@ public sealed class When_a_published_event_is_lost_before_its_consumer_records_i
     public async Task Past_the_window_it_is_sent_no_more_and_an_error_names_it()
     {
         var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_published_event_is_lost_before_its_consumer_records_it) + "_window");
+        using var outcomes = new Outcomes("sagas.outbox.unconfirmed"); // only this class sends events again, one test at a time
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var api = await Producer.StartAsync(schema, time, o => o.UnconfirmedResendWindow = TimeSpan.FromMinutes(3));
         var order = OrderScenarios.Create(Scenario.Happy, 2);
@@ -63,6 +65,7 @@ public sealed class When_a_published_event_is_lost_before_its_consumer_records_i
         Assert.Equal(sentBefore, api.Sent.Count(s => s == id));
         Assert.Equal(0, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox"));
         Assert.Contains(api.Logs, e => e is { Level: LogLevel.Error } && e.Message.Contains($"Event {id}", StringComparison.Ordinal) && e.Message.Contains("no consumer in this database recorded it", StringComparison.Ordinal));
+        Assert.Equal(["resent", "resent", "expired"], outcomes.Seen);
     }
 
     [Fact]
@@ -124,6 +127,39 @@ internal static class OutboxTable
             await Task.Delay(20, timeout.Token);
         }
     }
+}
+
+/// <summary>The <c>outcome</c> tags recorded on one instrument of the Sagas meter while alive.</summary>
+internal sealed class Outcomes : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentQueue<string?> _seen = new();
+
+    public Outcomes(string instrument)
+    {
+        _listener.InstrumentPublished = (published, listener) =>
+        {
+            if (published.Meter.Name == Sagas.Diagnostics.SagasDiagnostics.Name && published.Name == instrument)
+            {
+                listener.EnableMeasurementEvents(published);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "outcome")
+                {
+                    _seen.Enqueue(tag.Value as string);
+                }
+            }
+        });
+        _listener.Start();
+    }
+
+    public IReadOnlyList<string?> Seen => [.. _seen];
+
+    public void Dispose() => _listener.Dispose();
 }
 
 /// <summary>A process that publishes with <see cref="IOutboxPublisher"/> and consumes nothing, as the checkout's API.</summary>
