@@ -55,7 +55,10 @@ internal sealed record SoakSummary(
             verdict.Checks);
     }
 
-    /// <summary>How many times a relay sent an event again because no consumer had recorded it (the services' logs).</summary>
+    /// <summary>
+    /// How many times a relay sent an event again because no consumer had recorded it: the lines of <c>OutboxRelay</c>'s
+    /// warning in the services' logs (the metric, <c>sagas.outbox.unconfirmed</c>, stays inside each process).
+    /// </summary>
     private static int SentAgain(string logs)
     {
         var count = 0;

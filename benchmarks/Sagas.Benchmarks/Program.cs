@@ -42,27 +42,26 @@ if (args.Contains("--functions"))
     return 0;
 }
 
-if (Array.IndexOf(args, "--api") is var a and >= 0 && a + 1 < args.Length)
+if (Value("--api") is { } api)
 {
-    double? rate = Array.IndexOf(args, "--rate") is var r and >= 0 && r + 1 < args.Length ? double.Parse(args[r + 1], CultureInfo.InvariantCulture) : null;
-    await ApiLoad.RunAsync(new Uri(args[a + 1]), Arg("--orders", 1000), inFlight, rate, json);
+    double? rate = Value("--rate") is { } r ? double.Parse(r, CultureInfo.InvariantCulture) : null;
+    await ApiLoad.RunAsync(new Uri(api), Arg("--orders", 1000), inFlight, rate, json);
     return 0;
 }
 
-if (Array.IndexOf(args, "--catalog") is var c and >= 0 && c + 1 < args.Length)
+if (Value("--catalog") is { } catalog)
 {
-    await Catalog.RunAsync(args[c + 1], Arg("--sagas", 1_000_000), Arg("--runs", 200), json);
+    await Catalog.RunAsync(catalog, Arg("--sagas", 1_000_000), Arg("--runs", 200), json);
     return 0;
 }
 
 if (args.Contains("--cold-start"))
 {
-    await ColdStart.RunAsync(Arg("--runs", 10), Array.IndexOf(args, "--host") is var h and >= 0 && h + 1 < args.Length ? args[h + 1] : null, json);
+    await ColdStart.RunAsync(Arg("--runs", 10), Value("--host"), json);
     return 0;
 }
 
-var postgres = Array.IndexOf(args, "--postgres") is var p and >= 0 ? args[p + 1] : null;
-if (postgres is not null)
+if (Value("--postgres") is { } postgres)
 {
     // --group-window MS (default 2; 0 turns group commit off), --revision-cache N (default 10000; 0 turns it off),
     // --groups-in-flight N (default: the store's, 4)
@@ -91,25 +90,25 @@ if (postgres is not null)
 var rounds = Arg("--rounds", 5);
 var warmUp = Arg("--warm-up", 2000);
 var warmUpTime = TimeSpan.FromSeconds(Arg("--warm-up-seconds", 25));
-if (Array.IndexOf(args, "--serve") is var sv and >= 0 && sv + 1 < args.Length)
+if (Value("--serve") is { } served)
 {
     // A child of the side-by-side run: one side, warmed up and measured when the parent says.
-    Func<int, int, Task<Measurement>> side = args[sv + 1] == "plain" ? RunPlainAsync : RunSagasAsync;
+    Func<int, int, Task<Measurement>> side = served == "plain" ? RunPlainAsync : RunSagasAsync;
     await SideBySide.ServeAsync(() => WarmUpAsync(side, warmUp, inFlight, warmUpTime), () => side(orders, inFlight));
     return 0;
 }
 
-if (Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length)
+if (Value("--only") is { } only)
 {
     // One of the two alone, for a profiler: `--only sagas` or `--only plain`.
     // `--allocations` adds the types that dominate allocation in the measured rounds.
-    Func<int, int, Task<Measurement>> run = args[o + 1] == "plain" ? RunPlainAsync : RunSagasAsync;
+    Func<int, int, Task<Measurement>> run = only == "plain" ? RunPlainAsync : RunSagasAsync;
     using var allocations = args.Contains("--allocations") ? new AllocationProfile() : null;
     await WarmUpAsync(run, warmUp, inFlight, warmUpTime);
     allocations?.Start();
     for (var round = 0; round < rounds; round++)
     {
-        Console.WriteLine($"{args[o + 1]}: {await run(orders, inFlight)}");
+        Console.WriteLine($"{only}: {await run(orders, inFlight)}");
     }
 
     allocations?.Stop();
@@ -161,11 +160,10 @@ static async Task WarmUpAsync(Func<int, int, Task<Measurement>> run, int orders,
 
 static Measurement Median(List<Measurement> measured) => measured.OrderBy(m => m.SagasPerSecond).ElementAt(measured.Count / 2);
 
-int Arg(string name, int fallback)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-}
+int Arg(string name, int fallback) => Value(name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+
+// The value after the option NAME, if it is given with one.
+string? Value(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
 static async Task<Measurement> RunPlainAsync(int count, int inFlight)
 {

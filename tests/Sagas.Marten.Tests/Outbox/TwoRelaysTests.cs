@@ -17,7 +17,7 @@ public sealed class When_two_relays_share_one_database
     {
         var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_two_relays_share_one_database));
         var seen = new ConcurrentQueue<(int Relay, Guid Saga, int Sequence)>();
-        var dispatchOrder = new DispatchOrder();
+        var dispatchOrder = new DeliveryRecorder();
         await using var first = await RelayHost.StartAsync(schema, 1, seen, dispatchOrder);
         await using var second = await RelayHost.StartAsync(schema, 2, seen, dispatchOrder);
 
@@ -67,28 +67,6 @@ public sealed class When_two_relays_share_one_database
         {
             await Task.Yield();
             timeout.Token.ThrowIfCancellationRequested();
-        }
-    }
-
-    private sealed class DispatchOrder : IOutboxCheckpoint
-    {
-        private readonly ConcurrentQueue<Guid> _ids = new();
-
-        public IEnumerable<Guid> Ids => _ids;
-
-        public ValueTask CommittedAsync(Sagas.Outbox.OutboxMessage message) => ValueTask.CompletedTask;
-
-        public ValueTask DeliveredAsync(IReadOnlyList<Guid> messageIds)
-        {
-            lock (_ids)
-            {
-                foreach (var id in messageIds)
-                {
-                    _ids.Enqueue(id);
-                }
-            }
-
-            return ValueTask.CompletedTask;
         }
     }
 

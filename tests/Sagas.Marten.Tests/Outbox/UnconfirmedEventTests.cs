@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using Checkout.Contracts;
 using Checkout.Simulation;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,7 +44,7 @@ public sealed class When_a_published_event_is_lost_before_its_consumer_records_i
     public async Task Past_the_window_it_is_sent_no_more_and_an_error_names_it()
     {
         var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_published_event_is_lost_before_its_consumer_records_it) + "_window");
-        using var outcomes = new Outcomes("sagas.outbox.unconfirmed"); // only this class sends events again, one test at a time
+        using var measurements = new SagasMeasurements(); // only this class sends events again, one test at a time
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var api = await Producer.StartAsync(schema, time, o => o.UnconfirmedResendWindow = TimeSpan.FromMinutes(3));
         var order = OrderScenarios.Create(Scenario.Happy, 2);
@@ -65,7 +64,7 @@ public sealed class When_a_published_event_is_lost_before_its_consumer_records_i
         Assert.Equal(sentBefore, api.Sent.Count(s => s == id));
         Assert.Equal(0, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox"));
         Assert.Contains(api.Logs, e => e is { Level: LogLevel.Error } && e.Message.Contains($"Event {id}", StringComparison.Ordinal) && e.Message.Contains("no consumer in this database recorded it", StringComparison.Ordinal));
-        Assert.Equal(["resent", "resent", "expired"], outcomes.Seen);
+        Assert.Equal(["resent", "resent", "expired"], measurements.All.Where(m => m.Instrument == "sagas.outbox.unconfirmed").Select(m => m.Tags["outcome"]));
     }
 
     [Fact]
@@ -129,44 +128,11 @@ internal static class OutboxTable
     }
 }
 
-/// <summary>The <c>outcome</c> tags recorded on one instrument of the Sagas meter while alive.</summary>
-internal sealed class Outcomes : IDisposable
-{
-    private readonly MeterListener _listener = new();
-    private readonly ConcurrentQueue<string?> _seen = new();
-
-    public Outcomes(string instrument)
-    {
-        _listener.InstrumentPublished = (published, listener) =>
-        {
-            if (published.Meter.Name == Sagas.Diagnostics.SagasDiagnostics.Name && published.Name == instrument)
-            {
-                listener.EnableMeasurementEvents(published);
-            }
-        };
-        _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "outcome")
-                {
-                    _seen.Enqueue(tag.Value as string);
-                }
-            }
-        });
-        _listener.Start();
-    }
-
-    public IReadOnlyList<string?> Seen => [.. _seen];
-
-    public void Dispose() => _listener.Dispose();
-}
-
 /// <summary>A process that publishes with <see cref="IOutboxPublisher"/> and consumes nothing, as the checkout's API.</summary>
-internal sealed class Producer : IAsyncDisposable, IOutboxCheckpoint
+internal sealed class Producer : IAsyncDisposable
 {
     private readonly LogRecorder _logs = new();
-    private readonly ConcurrentQueue<Guid> _sent = new();
+    private readonly DeliveryRecorder _sent = new();
     private IHost _host = null!;
 
     public IServiceProvider Services => _host.Services;
@@ -174,7 +140,7 @@ internal sealed class Producer : IAsyncDisposable, IOutboxCheckpoint
     public IOutboxPublisher Publisher => Services.GetRequiredService<IOutboxPublisher>();
 
     /// <summary>Every message this process sent, inline or by its relay.</summary>
-    public IEnumerable<Guid> Sent => _sent;
+    public IEnumerable<Guid> Sent => _sent.Ids;
 
     public IEnumerable<(LogLevel Level, string Message)> Logs => _logs.Entries;
 
@@ -184,7 +150,7 @@ internal sealed class Producer : IAsyncDisposable, IOutboxCheckpoint
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders().AddProvider(producer._logs).SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(time);
-        builder.Services.AddSingleton<IOutboxCheckpoint>(producer);
+        builder.Services.AddSingleton<IOutboxCheckpoint>(producer._sent);
         builder.Services.AddSagas(sagas => sagas
             .AddContracts(contracts => contracts.AddCheckoutContracts())
             .UseMarten(o =>
@@ -198,18 +164,6 @@ internal sealed class Producer : IAsyncDisposable, IOutboxCheckpoint
         MassTransit.LogContext.ConfigureCurrentLogContext(producer.Services.GetRequiredService<ILoggerFactory>());
         await producer._host.StartAsync();
         return producer;
-    }
-
-    public ValueTask CommittedAsync(OutboxMessage message) => ValueTask.CompletedTask;
-
-    public ValueTask DeliveredAsync(IReadOnlyList<Guid> messageIds)
-    {
-        foreach (var id in messageIds)
-        {
-            _sent.Enqueue(id);
-        }
-
-        return ValueTask.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()

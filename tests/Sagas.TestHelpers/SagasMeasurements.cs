@@ -2,13 +2,13 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Sagas.Diagnostics;
 
-namespace Sagas.Tests.Diagnostics;
+namespace Sagas.Testing;
 
 /// <summary>
 /// Every measurement of the Sagas meter while alive, with its tags. The meter is process-wide: a test that counts with it
-/// belongs to the <see cref="MetricsCollection"/>, which runs alone.
+/// must not run beside another test that records the same instruments (in Sagas.Tests, the <c>MetricsCollection</c> runs alone).
 /// </summary>
-internal sealed class SagasMeasurements : IDisposable
+public sealed class SagasMeasurements : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> _measured = new();
