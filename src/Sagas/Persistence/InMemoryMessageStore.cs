@@ -9,7 +9,7 @@ namespace Sagas.Persistence;
 /// </summary>
 public sealed class InMemoryMessageStore : IMessageStore, IOutboxMonitor
 {
-    private readonly Dictionary<InboxKey, DateTimeOffset> _inbox = [];
+    private readonly InMemoryInbox _inbox = new();
     private readonly Dictionary<Guid, (InboxKey Key, OutboxMessage Message, DateTimeOffset Committed)> _outbox = [];
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _retention;
@@ -60,7 +60,7 @@ public sealed class InMemoryMessageStore : IMessageStore, IOutboxMonitor
         ArgumentNullException.ThrowIfNull(transaction);
         lock (SyncRoot)
         {
-            return ValueTask.FromResult(_inbox.ContainsKey(transaction.InboxKey));
+            return ValueTask.FromResult(_inbox.Contains(transaction.InboxKey));
         }
     }
 
@@ -145,7 +145,7 @@ public sealed class InMemoryMessageStore : IMessageStore, IOutboxMonitor
     }
 
     /// <summary>Whether the inbox holds the record. Caller holds <see cref="SyncRoot"/>.</summary>
-    internal bool ContainsInbox(MessageTransaction transaction) => _inbox.ContainsKey(transaction.InboxKey);
+    internal bool ContainsInbox(MessageTransaction transaction) => _inbox.Contains(transaction.InboxKey);
 
     /// <summary>Adds the inbox record; false when it exists. Caller holds <see cref="SyncRoot"/>.</summary>
     internal bool TryAddInbox(MessageTransaction transaction)
@@ -153,7 +153,8 @@ public sealed class InMemoryMessageStore : IMessageStore, IOutboxMonitor
         var now = _timeProvider.GetUtcNow();
         if (now >= _nextPurge)
         {
-            PurgeExpired(now);
+            _inbox.RemoveExpired(now);
+            _nextPurge = now + (_retention / 4);
         }
 
         return _inbox.TryAdd(transaction.InboxKey, now + _retention);
@@ -171,18 +172,5 @@ public sealed class InMemoryMessageStore : IMessageStore, IOutboxMonitor
         {
             _outbox[message.Id] = (transaction.InboxKey, message, _timeProvider.GetUtcNow());
         }
-    }
-
-    private void PurgeExpired(DateTimeOffset now)
-    {
-        foreach (var (key, expires) in _inbox.ToList())
-        {
-            if (expires <= now)
-            {
-                _inbox.Remove(key);
-            }
-        }
-
-        _nextPurge = now + (_retention / 4);
     }
 }
