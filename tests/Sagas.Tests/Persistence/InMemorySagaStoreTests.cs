@@ -57,6 +57,23 @@ public sealed class InMemorySagaStoreTests
     }
 
     [Fact]
+    public async Task A_transition_that_fails_after_one_that_committed_leaves_the_state_of_that_commit()
+    {
+        var id = (await StoredAsync(points: 1)).CorrelationId;
+        var first = await _store.LoadForTransitionAsync(id, default);
+        first!.State.Points = 2;
+        Assert.Equal(CommitResult.Committed, await _store.CommitAsync(id, first.State, 1, Transaction("e2"), default));
+
+        var failed = await _store.LoadForTransitionAsync(id, default);
+        failed!.State.Points = 99; // never committed
+
+        var next = await _store.LoadForTransitionAsync(id, default);
+        Assert.Equal((2, 2), (next!.State.Points, next.Version));
+        Assert.NotSame(failed.State, next.State);
+        Assert.Equal([id], await _store.QueryAsync(s => s.Points == 2, default));
+    }
+
+    [Fact]
     public async Task A_load_that_is_not_a_transition_never_hands_out_the_committed_instance()
     {
         var committed = await StoredAsync(points: 1);
