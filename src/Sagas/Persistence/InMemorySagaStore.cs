@@ -12,10 +12,11 @@ namespace Sagas.Persistence;
 /// </summary>
 /// <remarks>
 /// A commit keeps the committed instance, not a copy: the saga's next transition takes that instance instead of reading
-/// a copy back. Isolation costs one JSON copy per transition, not one per commit: the take writes the instance as JSON
-/// first, so a transition that fails after changing it leaves the next load to that JSON, and reads that are not
-/// transitions (<see cref="LoadAsync"/>, queries, the catalog) copy from the JSON, written then if no take wrote it. A
-/// saga's last commit, once it has ended, is never written unless read.
+/// a copy back. Isolation costs one copy per transition, not one per commit: the take copies the instance first, so a
+/// transition that fails after changing it leaves the next load to that copy. For a step saga's state of plain values
+/// the copy is field by field (<see cref="StateCopy{TState}"/>: exactly what a JSON copy would hold, at a tenth of the
+/// cost), for any other state it is JSON. Reads that are not transitions (<see cref="LoadAsync"/>, queries, the catalog)
+/// copy from the JSON, written then if none was. A saga's last commit, once it has ended, is never copied unless read.
 /// </remarks>
 /// <typeparam name="TState">The saga state; it must round-trip through System.Text.Json.</typeparam>
 public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
@@ -100,7 +101,7 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
 
             _messages.TryAddInbox(transaction);
 
-            _sagas[sagaId] = new Stored(null, version + 1, state);
+            _sagas[sagaId] = new Stored(null, null, version + 1, state);
             _messages.ApplyOutbox(transaction);
         }
 
@@ -119,12 +120,18 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
                 return null;
             }
 
-            json = JsonOf(ref stored);
             version = stored.Version;
-            if (takeCommitted && stored.Committed is { } committed)
+            if (takeCommitted && stored.Committed is { } committed && stored.Json is null && StateCopy<TState>.Fields is { } copy)
+            {
+                stored = stored with { Taken = copy(committed), Committed = null };
+                return new LoadedSaga<TState>(committed, version);
+            }
+
+            json = JsonOf(ref stored);
+            if (takeCommitted && stored.Committed is { } taken)
             {
                 stored = stored with { Committed = null };
-                return new LoadedSaga<TState>(committed, version);
+                return new LoadedSaga<TState>(taken, version);
             }
         }
 
@@ -144,14 +151,14 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
     }
 
     /// <summary>
-    /// A saga's state as JSON, written from the committed instance the first time it is asked for. Caller holds the lock,
-    /// so no transition holds that instance: a take asks for the JSON before it hands the instance out.
+    /// A saga's state as JSON, written from the committed instance (or the copy a take made of it) the first time it is
+    /// asked for. Caller holds the lock, so no transition holds that instance: a take copies it before handing it out.
     /// </summary>
     private static byte[] JsonOf(ref Stored stored)
     {
         if (stored.Json is null)
         {
-            stored = stored with { Json = JsonSerializer.SerializeToUtf8Bytes(stored.Committed!, JsonOptions) };
+            stored = stored with { Json = JsonSerializer.SerializeToUtf8Bytes((stored.Committed ?? stored.Taken)!, JsonOptions) };
         }
 
         return stored.Json;
@@ -159,8 +166,9 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
 
     private static TState Read(byte[] json) => JsonSerializer.Deserialize<TState>(json, JsonOptions)!;
 
-    /// <param name="Json">The committed state as JSON, once written; never null while <paramref name="Committed"/> is.</param>
+    /// <param name="Json">The committed state as JSON, once written.</param>
+    /// <param name="Taken">A field-by-field copy of the committed instance a transition took, never handed out; or null.</param>
     /// <param name="Version">Its version.</param>
-    /// <param name="Committed">The committed instance until a transition takes it.</param>
-    private readonly record struct Stored(byte[]? Json, int Version, TState? Committed);
+    /// <param name="Committed">The committed instance until a transition takes it; while it is null, one of the copies is not.</param>
+    private readonly record struct Stored(byte[]? Json, TState? Taken, int Version, TState? Committed);
 }

@@ -58,4 +58,17 @@ public abstract class StepSagaState : SagaStateMachineInstance
 
     /// <summary>What happened, in order.</summary>
     public List<StepHistoryEntry> History { get; set; } = [];
+
+    /// <summary>
+    /// A copy that shares nothing this state can change: every field, new lists, each step's progress copied (history
+    /// entries are immutable and shared). <see cref="Persistence.StateCopy{TState}"/> decides when it equals a JSON copy.
+    /// </summary>
+    internal StepSagaState CopyFields()
+    {
+        var copy = (StepSagaState)MemberwiseClone();
+        copy.Steps = Steps?.ConvertAll(static step => step?.Copy()!)!;
+        copy.CompensationLog = CompensationLog is null ? null! : [.. CompensationLog];
+        copy.History = History is null ? null! : [.. History];
+        return copy;
+    }
 }

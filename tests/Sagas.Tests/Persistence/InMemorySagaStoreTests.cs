@@ -2,6 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using Sagas.Inbox;
 using Sagas.Outbox;
 using Sagas.Persistence;
+using Sagas.Steps;
 using Sagas.Tests.Onboarding;
 
 namespace Sagas.Tests.Persistence;
@@ -71,6 +72,23 @@ public sealed class InMemorySagaStoreTests
         Assert.Equal((2, 2), (next!.State.Points, next.Version));
         Assert.NotSame(failed.State, next.State);
         Assert.Equal([id], await _store.QueryAsync(s => s.Points == 2, default));
+    }
+
+    [Fact]
+    public async Task A_state_copied_as_json_is_isolated_from_a_failed_transition_too()
+    {
+        var store = new InMemorySagaStore<TaggedState>(_messages);
+        var id = Guid.NewGuid();
+        await store.CommitAsync(id, new TaggedState { CorrelationId = id, Tags = ["a"] }, 0, Transaction("t1"), default);
+        var first = await store.LoadForTransitionAsync(id, default);
+        first!.State.Tags.Add("b");
+        await store.CommitAsync(id, first.State, 1, Transaction("t2"), default);
+
+        var failed = await store.LoadForTransitionAsync(id, default);
+        failed!.State.Tags.Add("lost"); // never committed
+
+        Assert.Null(StateCopy<TaggedState>.Fields);
+        Assert.Equal(["a", "b"], (await store.LoadForTransitionAsync(id, default))!.State.Tags);
     }
 
     [Fact]
@@ -194,4 +212,9 @@ public sealed class InMemorySagaStoreTests
         Body = "{}"u8.ToArray(),
         DueTime = due,
     };
+
+    private sealed class TaggedState : StepSagaState
+    {
+        public List<string> Tags { get; set; } = [];
+    }
 }
