@@ -31,8 +31,7 @@ bash "$root/eng/services/rabbitmq.sh" start "$services/rabbitmq" >"$services/rab
 rabbitmq_pid=$!
 # The inspector's page tests drive a real headless Chromium through its driver (Debian's packages).
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-  as_root=""; [ "$(id -u)" -eq 0 ] || as_root="sudo"
-  (${as_root} apt-get update -qq && DEBIAN_FRONTEND=noninteractive ${as_root} apt-get install -y -qq chromium chromium-driver) >"$services/chromium.log" 2>&1 &
+  bash "$root/eng/services/apt-install.sh" chromium chromium-driver >"$services/chromium.log" 2>&1 &
   chromium_pid=$!
 fi
 dotnet restore Sagas.sln
@@ -80,8 +79,7 @@ dotnet build Sagas.sln -c Release --no-restore
 echo "== the function host published with Native AOT (its specs run it beside the JIT build)"
 # Native AOT links with the platform's C toolchain against zlib (Debian: clang or gcc, and zlib1g-dev).
 if ! { command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1; } || [ ! -e /usr/include/zlib.h ]; then
-  as_root=""; [ "$(id -u)" -eq 0 ] || as_root="sudo"
-  ${as_root} apt-get update -qq && DEBIAN_FRONTEND=noninteractive ${as_root} apt-get install -y -qq clang zlib1g-dev >"$services/native-toolchain.log" 2>&1
+  bash "$root/eng/services/apt-install.sh" clang zlib1g-dev >"$services/native-toolchain.log" 2>&1
 fi
 # Warnings are not errors here: the libraries' reflection fallbacks are reported by the trim analysis; the specs prove
 # that the host does not reach them.

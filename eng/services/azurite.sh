@@ -17,7 +17,10 @@ bin="$cache/node_modules/azurite/dist/src/queue/main.js"
 
 install() {
   if [ -f "$bin" ]; then return; fi
-  command -v node >/dev/null || { echo "azurite.sh: Node.js is needed (apt-get install nodejs npm)" >&2; exit 1; }
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "azurite.sh: Node.js not found: installing it from Debian" >&2
+    bash "$(dirname "$0")/apt-install.sh" nodejs npm
+  fi
   mkdir -p "$(dirname "$cache")"
   # One installer at a time (eng/test.sh and a developer may start it together); the other waits and reuses it.
   exec 9>"$cache.lock"

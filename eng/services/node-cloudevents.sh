@@ -6,8 +6,7 @@ set -euo pipefail
 cache="${1:-${XDG_CACHE_HOME:-$HOME/.cache}/sagas/node-cloudevents}"
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "Node.js not found: installing it from Debian" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2 && apt-get install -y -qq nodejs npm >&2
+  bash "$(dirname "$0")/apt-install.sh" nodejs npm
 fi
 if [ ! -f "$cache/node_modules/cloudevents/package.json" ]; then
   mkdir -p "$cache"

@@ -15,8 +15,7 @@ find_bin() {
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
   if [ -z "$bin" ]; then
     echo "PostgreSQL not found: installing it from Debian" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2 && apt-get install -y -qq postgresql >&2
+    bash "$(dirname "$0")/apt-install.sh" postgresql
     bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
   fi
   echo "$bin"

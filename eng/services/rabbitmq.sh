@@ -40,9 +40,7 @@ install() {
       $sudo chmod 755 "$policy"
     fi
     local status=0
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
-      $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 rabbitmq-server >&2 ||
-      status=$?
+    bash "$(dirname "$0")/apt-install.sh" rabbitmq-server || status=$?
     if [ -n "$policy" ]; then $sudo rm -f "$policy"; fi
     [ "$status" = 0 ] || exit "$status"
     # Belt and braces: a system node started anyway (no policy honoured) is stopped again.
