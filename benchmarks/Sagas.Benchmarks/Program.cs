@@ -15,6 +15,8 @@ using Sagas.Steps;
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- [--orders N] [--in-flight N] [--rounds N] [--warm-up N] [--warm-up-seconds N] [--json]
 // One of the two alone, for a profiler (--allocations adds the types that dominate allocation):
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --only sagas|plain [--orders N] [--rounds N] [--allocations]
+// Sagas of this build against Sagas of another (a copy of bin/Release/net10.0 made before a change), in turns, for a change's A/B:
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --against PATH [--orders N] [--rounds N] [--json]
 // Durable run on PostgreSQL (three saga transitions and two step consumers per order), see benchmarks/run-postgres.sh:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --postgres CONNECTION [--orders N] [--in-flight N] [--warm-up-seconds N] [--group-window MS] [--revision-cache N] [--groups-in-flight N] [--json]
 // Latency a step adds when it runs as an HTTP function instead of a container consumer:
@@ -115,6 +117,27 @@ if (Value("--only") is { } only)
     foreach (var line in allocations?.Top(40) ?? [])
     {
         Console.WriteLine(line);
+    }
+
+    return 0;
+}
+
+if (Value("--against") is { } thatBuild)
+{
+    // Sagas of another build against Sagas of this one, in turns: a change's A/B within the noise of this machine kind.
+    var (thatRounds, thisRounds) = await SideBySide.AgainstAsync(args, rounds, thatBuild);
+    var ratios = thisRounds.Zip(thatRounds, (one, other) => one.SagasPerSecond / other.SagasPerSecond).ToList();
+    var medianRatio = Math.Round(ratios.Order().ElementAt(ratios.Count / 2), 3);
+    if (json)
+    {
+        Console.WriteLine(JsonSerializer.Serialize(new { orders, inFlight, rounds, that = Median(thatRounds), @this = Median(thisRounds), medianRoundRatio = medianRatio }, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+    }
+    else
+    {
+        Console.WriteLine($"Sagas, this build against {thatBuild}: {orders} orders, {inFlight} in flight, in memory, a process each, median of {rounds} round(s) each");
+        Console.WriteLine($"  that build : {Median(thatRounds)}");
+        Console.WriteLine($"  this build : {Median(thisRounds)}");
+        Console.WriteLine(FormattableString.Invariant($"  this / that, median of the rounds' ratios: {medianRatio:0.000} ({string.Join(", ", ratios.Select(r => r.ToString("0.000", CultureInfo.InvariantCulture)))})"));
     }
 
     return 0;

@@ -22,20 +22,31 @@ internal static class SideBySide
     /// <summary>The parent: both sides' measured rounds, plain first.</summary>
     /// <param name="args">This run's arguments; each child gets them with <c>--serve plain|sagas</c>.</param>
     /// <param name="rounds">Rounds per side.</param>
-    public static async Task<(List<Measurement> Plain, List<Measurement> Sagas)> RunAsync(string[] args, int rounds)
+    public static Task<(List<Measurement> Plain, List<Measurement> Sagas)> RunAsync(string[] args, int rounds)
+        => RunAsync(args, rounds, ("plain", null), ("sagas", null));
+
+    /// <summary>
+    /// Sagas of another build (its <c>Sagas.Benchmarks.dll</c>, say a copy of <c>bin/Release/net10.0</c> before a change)
+    /// against Sagas of this one, measured in turns the same way: an A/B of a change, with both builds in the same minutes.
+    /// </summary>
+    public static Task<(List<Measurement> That, List<Measurement> This)> AgainstAsync(string[] args, int rounds, string thatBuild)
+        => RunAsync(args, rounds, ("sagas", thatBuild), ("sagas", null));
+
+    private static async Task<(List<Measurement> First, List<Measurement> Second)> RunAsync(
+        string[] args, int rounds, (string Side, string? Build) first, (string Side, string? Build) second)
     {
-        await using var plain = Child.Start("plain", args);
-        await using var sagas = Child.Start("sagas", args);
-        await plain.AskAsync(WarmUp, Ready);
-        await sagas.AskAsync(WarmUp, Ready);
-        var (plainRounds, sagasRounds) = (new List<Measurement>(), new List<Measurement>());
+        await using var one = Child.Start(first.Side, args, first.Build);
+        await using var other = Child.Start(second.Side, args, second.Build);
+        await one.AskAsync(WarmUp, Ready);
+        await other.AskAsync(WarmUp, Ready);
+        var (oneRounds, otherRounds) = (new List<Measurement>(), new List<Measurement>());
         for (var round = 0; round < rounds; round++)
         {
-            plainRounds.Add(await plain.MeasureAsync());
-            sagasRounds.Add(await sagas.MeasureAsync());
+            oneRounds.Add(await one.MeasureAsync());
+            otherRounds.Add(await other.MeasureAsync());
         }
 
-        return (plainRounds, sagasRounds);
+        return (oneRounds, otherRounds);
     }
 
     /// <summary>A child: warms up and measures one side when the parent says, on standard input and output.</summary>
@@ -60,15 +71,28 @@ internal static class SideBySide
 
     private sealed class Child(string side, Process process) : IAsyncDisposable
     {
-        public static Child Start(string side, string[] args)
+        /// <param name="side">plain or sagas.</param>
+        /// <param name="args">This run's arguments.</param>
+        /// <param name="build">Another build's <c>Sagas.Benchmarks.dll</c> (or its folder) to run; null for this one.</param>
+        public static Child Start(string side, string[] args, string? build = null)
         {
-            var start = new ProcessStartInfo(Environment.ProcessPath!)
+            var assembly = build is null ? null : Directory.Exists(build) ? Path.Combine(build, "Sagas.Benchmarks.dll") : build;
+            if (assembly is not null && !File.Exists(assembly))
+            {
+                throw new FileNotFoundException($"No benchmark build at {assembly}: give a Sagas.Benchmarks.dll or the folder that holds it.", assembly);
+            }
+
+            var start = new ProcessStartInfo(assembly is null ? Environment.ProcessPath! : "dotnet")
             {
                 RedirectStandardInput = true,
                 RedirectStandardOutput = true,
             };
             // Run as `dotnet Sagas.Benchmarks.dll`, the child needs the assembly too; run as the app host, it does not.
-            if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+            if (assembly is not null)
+            {
+                start.ArgumentList.Add(assembly);
+            }
+            else if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
             {
                 start.ArgumentList.Add(typeof(SideBySide).Assembly.Location);
             }
