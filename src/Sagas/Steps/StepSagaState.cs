@@ -6,7 +6,11 @@ namespace Sagas.Steps;
 /// Base class of a step saga's state: the MassTransit state, each step's progress, the compensation log
 /// and the history. Derive from it and add the business fields your steps need.
 /// </summary>
-/// <remarks>The state is stored as JSON (in memory or in PostgreSQL): keep it to settable properties.</remarks>
+/// <remarks>
+/// The state is stored as JSON (in memory or in PostgreSQL): keep it to settable properties. Kept to plain values
+/// (numbers, strings, dates, GUIDs, enums), the in-memory store copies it for a transition field by field instead of as
+/// JSON; a list or a nested object of your own is fine, and copied as JSON.
+/// </remarks>
 public abstract class StepSagaState : SagaStateMachineInstance
 {
     /// <summary>The saga id.</summary>
