@@ -9,7 +9,9 @@ set -euo pipefail
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 apt() { $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@" >&2; }
 
-exec 8>>/tmp/sagas-apt.lock
+lock=/tmp/sagas-apt.lock
+# flock needs only an open file: read-only when another user (root) created it.
+{ exec 8>>"$lock"; } 2>/dev/null || exec 8<"$lock"
 flock 8
 # The package lists' lock is not covered by DPkg::Lock::Timeout on every apt version: try the update again for a while.
 for attempt in $(seq 1 60); do
