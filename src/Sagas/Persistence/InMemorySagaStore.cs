@@ -122,18 +122,23 @@ public sealed class InMemorySagaStore<TState> : ISagaStore<TState>
             }
 
             version = stored.Version;
-            if (takeCommitted && stored.Committed is { } committed && stored.Json is null && StateCopy<TState>.Fields is { } copy)
+            if (takeCommitted && stored.Committed is { } committed)
             {
-                stored = stored with { Taken = copy(committed), Committed = null };
+                // What the next load reads if this transition fails: the JSON a read already wrote, or a copy made now.
+                if (stored.Json is null && StateCopy<TState>.Fields is { } copy)
+                {
+                    stored = stored with { Taken = copy(committed) };
+                }
+                else
+                {
+                    JsonOf(ref stored);
+                }
+
+                stored = stored with { Committed = null };
                 return new LoadedSaga<TState>(committed, version);
             }
 
             json = JsonOf(ref stored);
-            if (takeCommitted && stored.Committed is { } taken)
-            {
-                stored = stored with { Committed = null };
-                return new LoadedSaga<TState>(taken, version);
-            }
         }
 
         return new LoadedSaga<TState>(Read(json), version);
