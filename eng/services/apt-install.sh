@@ -7,7 +7,7 @@
 set -euo pipefail
 [ "$#" -gt 0 ] || { echo "apt-install.sh: name the packages to install" >&2; exit 2; }
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-apt() { $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@" >&2; }
+apt_get() { $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@" >&2; }
 
 lock=/tmp/sagas-apt.lock
 # flock needs only an open file: read-only when another user (root) created it.
@@ -15,8 +15,8 @@ lock=/tmp/sagas-apt.lock
 flock 8
 # The package lists' lock is not covered by DPkg::Lock::Timeout on every apt version: try the update again for a while.
 for attempt in $(seq 1 60); do
-  if apt update -qq; then break; fi
+  if apt_get update -qq; then break; fi
   [ "$attempt" -lt 60 ] || { echo "apt-install.sh: apt-get update kept failing" >&2; exit 1; }
   sleep 5
 done
-apt install -y -qq "$@"
+apt_get install -y -qq "$@"
