@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using Checkout.Contracts;
 using Checkout.Simulation;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Sagas.Marten.Outbox;
@@ -97,100 +95,5 @@ public sealed class When_a_published_event_is_dead_lettered_by_its_consumer
 
         Assert.Equal(0, await checkout.Services.GetRequiredService<OutboxRelay>().RelayBatchAsync(default));
         Assert.Equal(0, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox"));
-    }
-}
-
-/// <summary>Looks at the outbox table of a schema until it is as expected (the reaper works in the background).</summary>
-internal static class OutboxTable
-{
-    /// <summary>Waits until the only row is a sent event kept for its check; returns its id.</summary>
-    public static async Task<Guid> KeptAsync(string schema)
-    {
-        await UntilAsync($"select count(*) from {schema}.sagas_outbox where confirm_source is not null and due_at is not null", n => n > 0);
-        await using var connection = new Npgsql.NpgsqlConnection(PostgresDatabase.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand($"select id from {schema}.sagas_outbox where confirm_source is not null", connection);
-        return (Guid)(await command.ExecuteScalarAsync())!;
-    }
-
-    public static Task OnlyAsync(string schema, Guid id) => UntilAsync($"select count(*) from {schema}.sagas_outbox where id <> '{id}'", n => n == 0);
-
-    public static Task EmptyAsync(string schema) => UntilAsync($"select count(*) from {schema}.sagas_outbox", n => n == 0);
-
-    /// <summary>Reads <paramref name="count"/> until <paramref name="done"/> holds, for at most 30 s.</summary>
-    public static async Task UntilAsync(string count, Func<long, bool> done)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!done(await PostgresDatabase.ScalarAsync(count)))
-        {
-            await Task.Delay(20, timeout.Token);
-        }
-    }
-}
-
-/// <summary>A process that publishes with <see cref="IOutboxPublisher"/> and consumes nothing, as the checkout's API.</summary>
-internal sealed class Producer : IAsyncDisposable
-{
-    private readonly LogRecorder _logs = new();
-    private readonly DeliveryRecorder _sent = new();
-    private IHost _host = null!;
-
-    public IServiceProvider Services => _host.Services;
-
-    public IOutboxPublisher Publisher => Services.GetRequiredService<IOutboxPublisher>();
-
-    /// <summary>Every message this process sent, inline or by its relay.</summary>
-    public IEnumerable<Guid> Sent => _sent.Ids;
-
-    public IEnumerable<(LogLevel Level, string Message)> Logs => _logs.Entries;
-
-    public static async Task<Producer> StartAsync(string schema, TimeProvider time, Action<MartenSagasOptions>? options = null)
-    {
-        var producer = new Producer();
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders().AddProvider(producer._logs).SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(time);
-        builder.Services.AddSingleton<IOutboxCheckpoint>(producer._sent);
-        builder.Services.AddSagas(sagas => sagas
-            .AddContracts(contracts => contracts.AddCheckoutContracts())
-            .UseMarten(o =>
-            {
-                o.ConnectionString = PostgresDatabase.ConnectionString;
-                o.SchemaName = schema;
-                o.RunRelay = false; // the test drives the relay passes
-                options?.Invoke(o);
-            }));
-        producer._host = builder.Build();
-        MassTransit.LogContext.ConfigureCurrentLogContext(producer.Services.GetRequiredService<ILoggerFactory>());
-        await producer._host.StartAsync();
-        return producer;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _host.StopAsync();
-        _host.Dispose();
-    }
-
-    private sealed class LogRecorder : ILoggerProvider
-    {
-        public ConcurrentQueue<(LogLevel Level, string Message)> Entries { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(Entries);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(ConcurrentQueue<(LogLevel, string)> entries) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-                => entries.Enqueue((logLevel, formatter(state, exception)));
-        }
     }
 }
