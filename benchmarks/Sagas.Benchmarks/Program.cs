@@ -23,6 +23,8 @@ using Sagas.Steps;
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --functions [--orders N] [--json]
 // A burst of invoices drained by the container only, the function only, and with overflow (one process, see InvoiceBurst.cs):
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --burst [--invoices N] [--overflow-at N] [--queue-wait-ms N] [--json]
+// What one invoice PDF costs the process that writes it (CPU per invoice, file size; see InvoiceCost.cs):
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --invoice-cost [--invoices N] [--json]
 // Cold start of the HTTP function host (samples/Checkout.FunctionHost, built in Release): process start to first handled event:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --cold-start [--runs N] [--host PATH/Checkout.FunctionHost.dll or a native executable] [--json]
 // The inspector's pages on a large catalog in PostgreSQL (see benchmarks/run-catalog.sh):
@@ -35,6 +37,12 @@ var json = args.Contains("--json");
 if (args.Contains("--burst"))
 {
     await InvoiceBurst.RunAsync(Arg("--invoices", 2000), Arg("--overflow-at", 4), TimeSpan.FromMilliseconds(Arg("--queue-wait-ms", 250)), json);
+    return 0;
+}
+
+if (args.Contains("--invoice-cost"))
+{
+    await InvoiceCost.RunAsync(Arg("--invoices", 3000), json);
     return 0;
 }
 

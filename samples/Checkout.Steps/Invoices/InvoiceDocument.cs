@@ -20,6 +20,11 @@ internal static class InvoiceDocument
     {
         InvoiceFontResolver.EnsureInstalled();
         using var document = new PdfDocument();
+
+        // The embedded font subset (PDFsharp keeps the face's glyph numbering, so about 64 KB for DejaVu Sans even for the
+        // few glyphs an invoice uses) is what an invoice spends most of its time compressing: the fastest deflate level
+        // halves the time an invoice takes (1.4 → 0.7 ms) for about 10 KB more per file (48 → 58 KB).
+        document.Options.FlateEncodeMode = PdfFlateEncodeMode.BestSpeed;
         document.Info.Title = $"Invoice {invoiceNumber}";
         document.Info.Subject = $"Order {command.OrderId}";
         document.Info.Author = "Sagas checkout sample";
