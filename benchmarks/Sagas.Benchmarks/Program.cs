@@ -247,6 +247,8 @@ static async Task<Measurement> MeasureAsync(ServiceProvider provider, Completion
         completion.OnDone = () => window.Release();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var collectionsBefore = GC.CollectionCount(0);
+        var gen1Before = GC.CollectionCount(1);
+        var gen2Before = GC.CollectionCount(2);
         var pausedBefore = GC.GetTotalPauseDuration();
         var cpuBefore = Environment.CpuUsage.TotalTime;
         var workItemsBefore = ThreadPool.CompletedWorkItemCount;
@@ -269,6 +271,8 @@ static async Task<Measurement> MeasureAsync(ServiceProvider provider, Completion
         {
             KilobytesPerSaga = Math.Round((GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1024.0 / count, 1),
             Gen0PerThousand = Math.Round((GC.CollectionCount(0) - collectionsBefore) * 1000.0 / count, 1),
+            Gen1PerThousand = Math.Round((GC.CollectionCount(1) - gen1Before) * 1000.0 / count, 2),
+            Gen2PerThousand = Math.Round((GC.CollectionCount(2) - gen2Before) * 1000.0 / count, 2),
             CpuMicrosecondsPerSaga = Math.Round((Environment.CpuUsage.TotalTime - cpuBefore).TotalMicroseconds / count, 0),
             GcPausePercent = Math.Round(100 * (GC.GetTotalPauseDuration() - pausedBefore) / elapsed, 1),
             WorkItemsPerSaga = Math.Round((ThreadPool.CompletedWorkItemCount - workItemsBefore) / (double)count, 1),
@@ -293,6 +297,12 @@ namespace Sagas.Benchmarks
         /// <summary>Gen-0 collections per thousand sagas.</summary>
         public double Gen0PerThousand { get; init; }
 
+        /// <summary>Gen-1 collections (gen-2 ones included) per thousand sagas.</summary>
+        public double Gen1PerThousand { get; init; }
+
+        /// <summary>Gen-2 collections per thousand sagas.</summary>
+        public double Gen2PerThousand { get; init; }
+
         /// <summary>Processor time of the whole process (every thread, user and kernel) per saga, in microseconds.</summary>
         public double CpuMicrosecondsPerSaga { get; init; }
 
@@ -303,7 +313,7 @@ namespace Sagas.Benchmarks
         public double WorkItemsPerSaga { get; init; }
 
         public override string ToString() => SagasPerSecond > 0
-            ? FormattableString.Invariant($"{SagasPerSecond,8:0.0} sagas/s  p50 {P50Ms,7:0.00} ms  p99 {P99Ms,7:0.00} ms  {KilobytesPerSaga,6:0.0} KiB/saga  {Gen0PerThousand,5:0.0} gen0/1000  {CpuMicrosecondsPerSaga,5:0} µs CPU/saga  GC paused {GcPausePercent,4:0.0} %  {WorkItemsPerSaga,5:0.0} work items/saga")
+            ? FormattableString.Invariant($"{SagasPerSecond,8:0.0} sagas/s  p50 {P50Ms,7:0.00} ms  p99 {P99Ms,7:0.00} ms  {KilobytesPerSaga,6:0.0} KiB/saga  {Gen0PerThousand,5:0.0} gen0/1000 ({Gen1PerThousand:0.00} gen1, {Gen2PerThousand:0.00} gen2)  {CpuMicrosecondsPerSaga,5:0} µs CPU/saga  GC paused {GcPausePercent,4:0.0} %  {WorkItemsPerSaga,5:0.0} work items/saga")
             : FormattableString.Invariant($"p50 {P50Ms:0.000} ms, p99 {P99Ms:0.000} ms");
     }
 
