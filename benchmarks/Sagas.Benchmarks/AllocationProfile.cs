@@ -23,13 +23,19 @@ internal sealed class AllocationProfile : EventListener
 
     public void Stop() => _recording = false;
 
-    /// <summary>The <paramref name="count"/> types with the most bytes sampled, with each one's share of all sampled bytes.</summary>
+    /// <summary>
+    /// The <paramref name="count"/> types with the most bytes sampled, then any other allocated on the large object heap,
+    /// with each one's share of all sampled bytes.
+    /// </summary>
     public IEnumerable<string> Top(int count)
     {
         var total = Math.Max(1, _bytesByType.Values.Sum());
-        return _bytesByType.OrderByDescending(t => t.Value).Take(count)
+        var ranked = _bytesByType.OrderByDescending(t => t.Value).ToList();
+        return ranked.Take(count).Concat(ranked.Skip(count).Where(t => t.Key.EndsWith(LargeObjectHeap, StringComparison.Ordinal)))
             .Select(t => string.Create(CultureInfo.InvariantCulture, $"{100.0 * t.Value / total,5:0.0} %  {t.Key}"));
     }
+
+    private const string LargeObjectHeap = " (large object heap)";
 
     protected override void OnEventSourceCreated(EventSource eventSource)
     {
@@ -48,6 +54,8 @@ internal sealed class AllocationProfile : EventListener
 
         var type = eventData.PayloadNames?.IndexOf("TypeName") is int t and >= 0 ? eventData.Payload[t] as string : null;
         var amount = eventData.PayloadNames?.IndexOf("AllocationAmount64") is int a and >= 0 ? Convert.ToInt64(eventData.Payload[a], CultureInfo.InvariantCulture) : 0;
-        _bytesByType.AddOrUpdate(type ?? "?", amount, (_, sum) => sum + amount);
+        // AllocationKind 1: the large object heap (85,000 bytes and more), which a gen-2 collection sweeps.
+        var large = eventData.PayloadNames?.IndexOf("AllocationKind") is int k and >= 0 && Convert.ToInt32(eventData.Payload[k], CultureInfo.InvariantCulture) == 1;
+        _bytesByType.AddOrUpdate(large ? (type ?? "?") + LargeObjectHeap : type ?? "?", amount, (_, sum) => sum + amount);
     }
 }

@@ -59,7 +59,7 @@ public static class SagasServiceCollectionExtensions
         services.TryAddSingleton<IOutboxDispatcher, InMemoryOutboxDispatcher>();
         services.TryAddSingleton<InboxGate>();
         services.TryAddSingleton<OutboxCapture>();
-        services.TryAddSingleton(typeof(InboxOutboxFilter<>)); // resolved per message (from its scope): one instance, not one per message
+        services.TryAddSingleton(typeof(InboxOutboxFilter<>)); // one instance per message type, resolved on its first message
         services.TryAddSingleton<IOutboxPublisher, OutboxPublisher>();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<DeadLetterObserver>();
@@ -100,7 +100,7 @@ public static class SagasServiceCollectionExtensions
         // A database, broker or network outage is waited out, however long it lasts, and never moves the message to an
         // error queue: the message is fine. Each attempt is a fresh transaction (inside this retry).
         _ = new InfrastructureRetryObserver(cfg, context.GetRequiredService<TimeProvider>(), context.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
-        cfg.UseConsumeFilter(typeof(InboxOutboxFilter<>), context);
+        _ = new InboxOutboxObserver(cfg, context);
         cfg.ConnectReceiveObserver(context.GetRequiredService<DeadLetterObserver>());
     }
 }

@@ -40,16 +40,34 @@ public sealed class When_a_handler_publishes_or_sends
         Assert.Empty(host.Services.GetRequiredService<InMemoryMessageStore>().Undelivered);
     }
 
+    [Fact]
+    public async Task A_publish_through_a_publish_endpoint_the_consumer_was_given_by_its_scope_is_captured_too()
+    {
+        await using var host = await StartAsync();
+        var id = Guid.NewGuid();
+
+        await host.Bus.Publish(new Injected(id));
+
+        var pong = await host.Services.GetRequiredService<Received>().WaitAsync(id);
+        Assert.Equal("injected", pong.Message.Via);
+        Assert.NotNull(pong.Headers.Get<string>(Sagas.CloudEvents.SagaAttributes.CausationId.Name)); // published by the bus itself, it has none
+        Assert.Empty(host.Services.GetRequiredService<InMemoryMessageStore>().Undelivered);
+    }
+
     private static Task<SagaTestHost> StartAsync()
         => SagaTestHost.StartAsync(
             sagas => sagas
-                .AddContracts(c => c.Add<Ping>().Add<Pong>())
+                .AddContracts(c => c.Add<Ping>().Add<Pong>().Add<Injected>())
                 .ConfigureBus((context, cfg) =>
                 {
                     cfg.ReceiveEndpoint("capture-ping", e => e.Consumer<PingConsumer>());
+                    cfg.ReceiveEndpoint("capture-injected", e => e.Consumer<InjectedConsumer>(context));
                     cfg.ReceiveEndpoint("capture-pong", e => e.Consumer(() => new PongConsumer(context.GetRequiredService<Received>())));
                 }),
-            services => services.AddSingleton<Received>());
+            services => services.AddSingleton<Received>().AddScoped<InjectedConsumer>());
+
+    [CloudEventContract("com.example.tests.capture.injected", 1)]
+    public sealed record Injected(Guid Id);
 
     [CloudEventContract("com.example.tests.capture.ping", 1)]
     public sealed record Ping(Guid Id, string Via);
@@ -68,6 +86,12 @@ public sealed class When_a_handler_publishes_or_sends
         public Task Consume(ConsumeContext<Ping> context) => context.Message.Via == "values"
             ? context.Send<Pong>(new Uri("queue:capture-pong"), new { CorrelationId = context.Message.Id, context.Message.Via })
             : context.Publish(new Pong { CorrelationId = context.Message.Id, Via = context.Message.Via });
+    }
+
+    // Created from the message's DI scope, as a consumer registered with the container is.
+    private sealed class InjectedConsumer(IPublishEndpoint publish) : IConsumer<Injected>
+    {
+        public Task Consume(ConsumeContext<Injected> context) => publish.Publish(new Pong { CorrelationId = context.Message.Id, Via = "injected" });
     }
 
     private sealed class PongConsumer(Received received) : IConsumer<Pong>
