@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Sagas.CloudEvents;
+using Sagas.Serialization;
 using Sagas.Steps;
 
 namespace Sagas.Diagnostics;
@@ -59,15 +60,19 @@ public static class SagasDiagnostics
     /// <summary>Step commands placed by a step's overflow rule, tagged with <c>step</c> and <c>host</c> (<c>primary</c> or <c>overflow</c>).</summary>
     public static Counter<long> StepPlacements { get; } = Meter.CreateCounter<long>("sagas.step.placements", description: "Step commands run in the process or overflowed to the step's function");
 
-    /// <summary>Starts the span of handling one message, as a child of the trace it carries.</summary>
-    internal static Activity? StartProcess(string endpoint, string? traceParent, string? traceState, string? eventType, string? eventId, Guid? sagaId)
+    /// <summary>
+    /// Starts the span of handling one message, as a child of the trace its <paramref name="headers"/> carry (read only when
+    /// something listens).
+    /// </summary>
+    internal static Activity? StartProcess(string endpoint, MassTransit.Headers headers, string? eventId, Guid? sagaId)
     {
         if (!ActivitySource.HasListeners())
         {
             return null;
         }
 
-        var parent = TraceContext.ParentOf(traceParent, traceState);
+        var parent = TraceContext.ParentOf(headers.Get<string>(SagaAttributes.TraceParent.Name), headers.Get<string>(SagaAttributes.TraceState.Name));
+        var eventType = headers.Get<string>(CloudEventHeaders.Type);
         var activity = ActivitySource.StartActivity($"process {endpoint}", ActivityKind.Consumer, parent);
         if (activity is { IsAllDataRequested: true })
         {

@@ -35,13 +35,7 @@ internal sealed partial class InboxOutboxFilter<TMessage>(
     {
         var endpoint = _endpoints.GetOrAdd(context.ReceiveContext.InputAddress, static address => new InboxEndpoint(address.AbsolutePath.Trim('/')));
         var transaction = new MessageTransaction(InboxKeyOf(context, endpoint.Name), context.ReceiveContext.Redelivered);
-        using var activity = SagasDiagnostics.StartProcess(
-            transaction.InboxKey.Endpoint,
-            context.Headers.Get<string>(SagaAttributes.TraceParent.Name),
-            context.Headers.Get<string>(SagaAttributes.TraceState.Name),
-            context.Headers.Get<string>(CloudEventHeaders.Type),
-            transaction.InboxKey.Id,
-            context.CorrelationId);
+        using var activity = SagasDiagnostics.StartProcess(transaction.InboxKey.Endpoint, context.Headers, transaction.InboxKey.Id, context.CorrelationId);
         using var copy = await gate.EnterAsync(transaction.InboxKey, context.CancellationToken).ConfigureAwait(false);
         var lookedUp = !endpoint.SagaOnly;
         if (lookedUp && await store.IsDuplicateAsync(transaction, context.CancellationToken).ConfigureAwait(false))
