@@ -50,7 +50,7 @@ public sealed class When_a_handler_publishes_or_sends
 
         var pong = await host.Services.GetRequiredService<Received>().WaitAsync(id);
         Assert.Equal("injected", pong.Message.Via);
-        Assert.NotNull(pong.Headers.Get<string>(Sagas.CloudEvents.SagaAttributes.CausationId.Name)); // published by the bus itself, it has none
+        Assert.NotNull(pong.Headers.Get<string>(Sagas.CloudEvents.SagaAttributes.CausationId.Name)); // a publish straight through the bus carries none
         Assert.Empty(host.Services.GetRequiredService<InMemoryMessageStore>().Undelivered);
     }
 
