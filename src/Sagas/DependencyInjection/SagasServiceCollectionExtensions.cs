@@ -1,13 +1,10 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Sagas;
 using Sagas.CloudEvents;
 using Sagas.Contracts;
 using Sagas.DeadLetters;
-using Sagas.Faults;
 using Sagas.Inbox;
 using Sagas.Outbox;
 using Sagas.Persistence;
@@ -99,8 +96,7 @@ public static class SagasServiceCollectionExtensions
 
         // A database, broker or network outage is waited out, however long it lasts, and never moves the message to an
         // error queue: the message is fine. Each attempt is a fresh transaction (inside this retry).
-        _ = new InfrastructureRetryObserver(cfg, context.GetRequiredService<TimeProvider>(), context.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
-        _ = new InboxOutboxObserver(cfg, context);
+        _ = new ConsumeFilters(cfg, context);
         cfg.ConnectReceiveObserver(context.GetRequiredService<DeadLetterObserver>());
     }
 }
