@@ -28,13 +28,11 @@ internal static class InvoiceCost
         try
         {
             await WriteAsync(provider, 200);
-            var process = Process.GetCurrentProcess();
-            var cpuBefore = process.TotalProcessorTime;
+            var cpuBefore = Environment.CpuUsage.TotalTime;
             var started = Stopwatch.GetTimestamp();
             await WriteAsync(provider, invoices);
             var elapsed = Stopwatch.GetElapsedTime(started);
-            process.Refresh();
-            var cpuMs = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / invoices;
+            var cpuMs = (Environment.CpuUsage.TotalTime - cpuBefore).TotalMilliseconds / invoices;
             var files = Directory.GetFiles(folder, "*.pdf");
             var meanBytes = files.Average(f => new FileInfo(f).Length);
             if (json)
