@@ -51,7 +51,6 @@ public sealed class When_a_handler_publishes_or_sends
         var pong = await host.Services.GetRequiredService<Received>().WaitAsync(id);
         Assert.Equal("injected", pong.Message.Via);
         Assert.NotNull(pong.Headers.Get<string>(Sagas.CloudEvents.SagaAttributes.CausationId.Name)); // a publish straight through the bus carries none
-        Assert.Empty(host.Services.GetRequiredService<InMemoryMessageStore>().Undelivered);
     }
 
     private static Task<SagaTestHost> StartAsync()
