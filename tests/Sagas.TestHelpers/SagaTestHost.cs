@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Sagas.CloudEvents;
 using Sagas.DeadLetters;
+using Sagas.Outbox;
 using Sagas.Persistence;
 
 namespace Sagas.Testing;
@@ -64,6 +65,33 @@ public sealed class SagaTestHost : IAsyncDisposable
     /// <summary>The dead letters recorded so far.</summary>
     public async Task<IReadOnlyList<DeadLetter>> DeadLettersAsync()
         => (await _services.GetRequiredService<IDeadLetterStore>().ListAsync(new DeadLetterQuery { IncludeResolved = true, Limit = DeadLetterQuery.MaxLimit }, CancellationToken.None)).Items;
+
+    /// <summary>
+    /// The messages still in the in-memory outbox once every one of them that is due has been delivered: the dispatcher
+    /// marks a message delivered after its send returned, so a consumer of it may run before that.
+    /// </summary>
+    /// <exception cref="TimeoutException">A message due by the test clock is still undelivered after <paramref name="timeout"/> (default 10 s), named in the message.</exception>
+    public async Task<IReadOnlyList<OutboxMessage>> DeliveredAsync(TimeSpan? timeout = null)
+    {
+        var store = _services.GetRequiredService<InMemoryMessageStore>();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var undelivered = store.Undelivered;
+            var due = undelivered.Where(m => m.DueTime is not { } at || at <= Time.GetUtcNow()).ToList();
+            if (due.Count == 0)
+            {
+                return undelivered;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Outbox messages due and not delivered: {string.Join(", ", due.Select(m => $"{m.Id} to {m.Destination}"))}");
+            }
+
+            await Task.Delay(10);
+        }
+    }
 
     /// <summary>Encodes <paramref name="message"/> as the structured CloudEvent a producer would send.</summary>
     public string ToCloudEventJson(object message, string id, Uri? source = null, Guid? subject = null)

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Sagas.Contracts;
-using Sagas.Persistence;
 using Sagas.Serialization;
 using Sagas.Testing;
 
@@ -37,7 +36,7 @@ public sealed class When_a_handler_publishes_or_sends
         Assert.Equal(id, pong.CorrelationId);
         Assert.Equal("values", pong.Message.Via);
         Assert.NotNull(pong.Headers.Get<string>(Sagas.CloudEvents.SagaAttributes.CausationId.Name));
-        Assert.Empty(host.Services.GetRequiredService<InMemoryMessageStore>().Undelivered);
+        Assert.Empty(await host.DeliveredAsync());
     }
 
     [Fact]
@@ -51,6 +50,7 @@ public sealed class When_a_handler_publishes_or_sends
         var pong = await host.Services.GetRequiredService<Received>().WaitAsync(id);
         Assert.Equal("injected", pong.Message.Via);
         Assert.NotNull(pong.Headers.Get<string>(Sagas.CloudEvents.SagaAttributes.CausationId.Name)); // a publish straight through the bus carries none
+        Assert.Empty(await host.DeliveredAsync());
     }
 
     private static Task<SagaTestHost> StartAsync()

@@ -19,7 +19,7 @@ public sealed class When_code_outside_a_consumer_publishes_through_the_outbox
         await host.Watcher<OnboardingState>().WaitAsync(accountId, s => s.CurrentState == "Completed");
 
         Assert.Equal(1, host.Services.GetRequiredService<Calls>()[nameof(CreateAccount)]);
-        Assert.Empty(host.Services.GetRequiredService<Sagas.Persistence.InMemoryMessageStore>().Undelivered);
+        Assert.Empty(await host.DeliveredAsync());
     }
 
     [Fact]
