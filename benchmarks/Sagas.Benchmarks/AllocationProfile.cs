@@ -14,10 +14,14 @@ internal sealed class AllocationProfile : EventListener
     private const EventKeywords GcKeyword = (EventKeywords)0x1;
     private readonly ConcurrentDictionary<string, long> _bytesByType = new();
     private volatile bool _recording;
+    private long _collections;
+    private long _promotedFromGen0;
+    private long _promotedFromGen1;
 
     public void Start()
     {
         _bytesByType.Clear();
+        (_collections, _promotedFromGen0, _promotedFromGen1) = (0, 0, 0);
         _recording = true;
     }
 
@@ -35,6 +39,13 @@ internal sealed class AllocationProfile : EventListener
             .Select(t => string.Create(CultureInfo.InvariantCulture, $"{100.0 * t.Value / total,5:0.0} %  {t.Key}"));
     }
 
+    /// <summary>What the collections while recording kept alive: bytes moved out of gen 0 and out of gen 1, per collection.</summary>
+    public string Promoted()
+    {
+        var collections = Math.Max(1, Interlocked.Read(ref _collections));
+        return string.Create(CultureInfo.InvariantCulture, $"{collections} collections, promoted per collection: {Interlocked.Read(ref _promotedFromGen0) / 1024.0 / collections:0} KiB from gen 0, {Interlocked.Read(ref _promotedFromGen1) / 1024.0 / collections:0} KiB from gen 1");
+    }
+
     private const string LargeObjectHeap = " (large object heap)";
 
     protected override void OnEventSourceCreated(EventSource eventSource)
@@ -47,7 +58,21 @@ internal sealed class AllocationProfile : EventListener
 
     protected override void OnEventWritten(EventWrittenEventArgs eventData)
     {
-        if (!_recording || eventData.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) != true || eventData.Payload is null)
+        if (!_recording || eventData.Payload is null)
+        {
+            return;
+        }
+
+        if (eventData.EventName?.StartsWith("GCHeapStats", StringComparison.Ordinal) == true)
+        {
+            // After each collection: TotalPromotedSize0 is what survived gen 0 into gen 1, TotalPromotedSize1 what survived gen 1.
+            Interlocked.Increment(ref _collections);
+            Interlocked.Add(ref _promotedFromGen0, Convert.ToInt64(eventData.Payload[eventData.PayloadNames!.IndexOf("TotalPromotedSize0")], CultureInfo.InvariantCulture));
+            Interlocked.Add(ref _promotedFromGen1, Convert.ToInt64(eventData.Payload[eventData.PayloadNames!.IndexOf("TotalPromotedSize1")], CultureInfo.InvariantCulture));
+            return;
+        }
+
+        if (eventData.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) != true)
         {
             return;
         }

@@ -13,7 +13,7 @@ using Sagas.Steps;
 // In-memory comparison: the same three-transition saga (reserve → charge → confirm) through Sagas and through
 // plain MassTransit, same in-flight window, each in a child process of its own, measured in turns (SideBySide.cs). Usage:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- [--orders N] [--in-flight N] [--rounds N] [--warm-up N] [--warm-up-seconds N] [--json]
-// One of the two alone, for a profiler (--allocations adds the types that dominate allocation):
+// One of the two alone, for a profiler (--allocations adds the types that dominate allocation and the bytes collections promoted):
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --only sagas|plain [--orders N] [--rounds N] [--allocations]
 // Sagas of this build against Sagas of another (a copy of bin/Release/net10.0 made before a change), in turns, for a change's A/B:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --against PATH [--orders N] [--rounds N] [--json]
@@ -122,6 +122,11 @@ if (Value("--only") is { } only)
     }
 
     allocations?.Stop();
+    if (allocations is not null)
+    {
+        Console.WriteLine(allocations.Promoted());
+    }
+
     foreach (var line in allocations?.Top(40) ?? [])
     {
         Console.WriteLine(line);
