@@ -6,7 +6,6 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using Sagas.Benchmarks.ThreeStep;
 using Sagas.Diagnostics;
 using Sagas.Persistence;
@@ -72,7 +71,7 @@ internal static class Durable
         using var host = builder.Build();
         await host.StartAsync();
         var bus = host.Services.GetRequiredService<IBus>();
-        var before = await CommittedTransactionsAsync(connection);
+        var before = await PostgresDatabase.CommittedTransactionsAsync(connection);
         using var window = new SemaphoreSlim(inFlight);
         completion.OnDone = () => window.Release();
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -88,9 +87,9 @@ internal static class Durable
         await completion.WaitAsync(orders).WaitAsync(TimeSpan.FromMinutes(10));
         var elapsed = Stopwatch.GetElapsedTime(started);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-        var after = await CommittedTransactionsAsync(connection);
+        var after = await PostgresDatabase.CommittedTransactionsAsync(connection);
         await host.StopAsync();
-        await DropSchemaAsync(connection, schema);
+        await PostgresDatabase.DropSchemaAsync(connection, schema);
         if (quiet)
         {
             return;
@@ -120,25 +119,6 @@ internal static class Durable
         Console.WriteLine(json
             ? JsonSerializer.Serialize(result, new JsonSerializerOptions(JsonSerializerDefaults.Web))
             : string.Create(CultureInfo.InvariantCulture, $"PostgreSQL checkout shape, {orders} orders, {inFlight} in flight, group window {result.groupCommitWindowMs} ms, revision cache {result.revisionCacheSize}: {result.sagasPerSecond} sagas/s, p50 {result.p50Ms} ms, p99 {result.p99Ms} ms, {result.transactionsPerSaga} transactions/saga, outbox lag p99 {result.outboxLagP99Ms} ms, {result.partsPerGroup} statements per group, {result.cpuMicrosecondsPerSaga} µs CPU/saga in this process"));
-    }
-
-    private static async Task<long> CommittedTransactionsAsync(string connection)
-    {
-        await using var db = new NpgsqlConnection(connection);
-        await db.OpenAsync();
-        await using var command = new NpgsqlCommand("select xact_commit from pg_stat_database where datname = current_database()", db);
-        var value = (long)(await command.ExecuteScalarAsync())!;
-        await using var own = new NpgsqlCommand("select pg_stat_clear_snapshot()", db); // counts as one of ours; negligible
-        await own.ExecuteNonQueryAsync();
-        return value;
-    }
-
-    private static async Task DropSchemaAsync(string connection, string schema)
-    {
-        await using var db = new NpgsqlConnection(connection);
-        await db.OpenAsync();
-        await using var command = new NpgsqlCommand($"drop schema if exists {schema} cascade", db);
-        await command.ExecuteNonQueryAsync();
     }
 
     private static double Percentile(double[] sorted, double p) => Math.Round(Percentiles.Of(sorted, p), 2);

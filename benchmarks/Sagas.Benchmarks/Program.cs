@@ -19,6 +19,8 @@ using Sagas.Steps;
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --against PATH [--orders N] [--rounds N] [--json]
 // Durable run on PostgreSQL (three saga transitions and two step consumers per order), see benchmarks/run-postgres.sh:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --postgres CONNECTION [--orders N] [--in-flight N] [--warm-up-seconds N] [--group-window MS] [--revision-cache N] [--groups-in-flight N] [--json]
+// The same beside Wolverine + Marten (benchmarks/Wolverine.Benchmarks, built), a fresh process per round, in turns; see run-postgres.sh --wolverine:
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --postgres CONNECTION --wolverine PATH/Wolverine.Benchmarks.dll [--rounds N] [--orders N] [--in-flight N] [--json]
 // Latency a step adds when it runs as an HTTP function instead of a container consumer:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --functions [--orders N] [--json]
 // A burst of invoices drained by the container only, the function only, and with overflow (one process, see InvoiceBurst.cs):
@@ -68,6 +70,12 @@ if (Value("--catalog") is { } catalog)
 if (args.Contains("--cold-start"))
 {
     await ColdStart.RunAsync(Arg("--runs", 10), Value("--host"), json);
+    return 0;
+}
+
+if (Value("--wolverine") is { } wolverine && args.Contains("--postgres"))
+{
+    await DurableSideBySide.RunAsync(args, wolverine, Arg("--rounds", 3), json);
     return 0;
 }
 
