@@ -10,12 +10,18 @@ namespace Checkout.Simulation;
 /// </summary>
 public sealed class EffectLog : IStepEffects
 {
-    private readonly ConcurrentQueue<Effect> _effects = new();
+    private readonly ConcurrentDictionary<Guid, List<string>> _effects = new();
     private readonly ConcurrentDictionary<string, bool> _keys = new();
-    private long _sequence;
 
     /// <summary>Records an effect.</summary>
-    public void Add(Guid orderId, string what) => _effects.Enqueue(new Effect(Interlocked.Increment(ref _sequence), orderId, what));
+    public void Add(Guid orderId, string what)
+    {
+        var effects = _effects.GetOrAdd(orderId, static _ => []);
+        lock (effects)
+        {
+            effects.Add(what);
+        }
+    }
 
     /// <summary>Records an effect once per idempotency key: what a well-behaved downstream service does.</summary>
     public void AddOnce(string idempotencyKey, Guid orderId, string what)
@@ -29,8 +35,18 @@ public sealed class EffectLog : IStepEffects
     /// <inheritdoc />
     void IStepEffects.Happened(Guid orderId, string effect) => Add(orderId, effect);
 
-    /// <summary>The effects on one order, in order.</summary>
-    public IReadOnlyList<string> For(Guid orderId) => [.. _effects.Where(e => e.OrderId == orderId).OrderBy(e => e.Sequence).Select(e => e.What)];
+    /// <summary>The effects on one order, in order (a copy).</summary>
+    /// <remarks>Kept per order: the audit after a run asks for every order's, which was quadratic over one list.</remarks>
+    public IReadOnlyList<string> For(Guid orderId)
+    {
+        if (!_effects.TryGetValue(orderId, out var effects))
+        {
+            return [];
+        }
 
-    private sealed record Effect(long Sequence, Guid OrderId, string What);
+        lock (effects)
+        {
+            return [.. effects];
+        }
+    }
 }
