@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Durable benchmark: starts a private PostgreSQL cluster with default durability (fsync and synchronous_commit
 # on), runs the checkout shape on it, stops it. Usage: benchmarks/run-postgres.sh [--orders N] [--in-flight N] [--group-window MS] [--revision-cache N] [--json]
-# With --wolverine [--rounds N]: the same shape on Sagas and on Wolverine + Marten (benchmarks/Wolverine.Benchmarks), a fresh
+# With --wolverine [--rounds N] [--parallel N]: the same shape on Sagas and on Wolverine + Marten (benchmarks/Wolverine.Benchmarks), a fresh
 # process per round, in turns on the one cluster, and each side's median.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

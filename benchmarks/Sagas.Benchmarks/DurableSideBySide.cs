@@ -26,7 +26,7 @@ internal static class DurableSideBySide
             throw new FileNotFoundException($"No Wolverine benchmark build at {wolverine}: build benchmarks/Wolverine.Benchmarks in Release first.", wolverine);
         }
 
-        var sagasArgs = Without(args, "--wolverine", "--rounds").Where(a => a != "--json").Append("--json").ToList();
+        var sagasArgs = Without(args, "--wolverine", "--rounds", "--parallel").Where(a => a != "--json").Append("--json").ToList();
         var wolverineArgs = Shared(args).ToList();
         var (sagas, other) = (new List<Round>(), new List<Round>());
         for (var round = 0; round < rounds; round++)
@@ -67,10 +67,10 @@ internal static class DurableSideBySide
             : throw new InvalidOperationException($"The {side} round exited with code {process.ExitCode} without its result:\n{output}");
     }
 
-    // What both sides take: the connection, the orders, the window and the warm-up.
+    // What Wolverine's side takes: the connection, the orders, the window and the warm-up as both do, and its parallelism.
     private static IEnumerable<string> Shared(string[] args)
     {
-        foreach (var name in new[] { "--postgres", "--orders", "--in-flight", "--warm-up-seconds" })
+        foreach (var name in new[] { "--postgres", "--orders", "--in-flight", "--warm-up-seconds", "--parallel" })
         {
             if (Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length)
             {

@@ -20,7 +20,7 @@ using Sagas.Steps;
 // Durable run on PostgreSQL (three saga transitions and two step consumers per order), see benchmarks/run-postgres.sh:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --postgres CONNECTION [--orders N] [--in-flight N] [--warm-up-seconds N] [--group-window MS] [--revision-cache N] [--groups-in-flight N] [--json]
 // The same beside Wolverine + Marten (benchmarks/Wolverine.Benchmarks, built), a fresh process per round, in turns; see run-postgres.sh --wolverine:
-//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --postgres CONNECTION --wolverine PATH/Wolverine.Benchmarks.dll [--rounds N] [--orders N] [--in-flight N] [--json]
+//   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --postgres CONNECTION --wolverine PATH/Wolverine.Benchmarks.dll [--rounds N] [--parallel N] [--orders N] [--in-flight N] [--json]
 // Latency a step adds when it runs as an HTTP function instead of a container consumer:
 //   dotnet run -c Release --project benchmarks/Sagas.Benchmarks -- --functions [--orders N] [--json]
 // A burst of invoices drained by the container only, the function only, and with overflow (one process, see InvoiceBurst.cs):
