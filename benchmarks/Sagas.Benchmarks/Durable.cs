@@ -87,8 +87,9 @@ internal static class Durable
         await completion.WaitAsync(orders).WaitAsync(TimeSpan.FromMinutes(10));
         var elapsed = Stopwatch.GetElapsedTime(started);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-        var after = await PostgresDatabase.CommittedTransactionsAsync(connection);
         await host.StopAsync();
+        host.Dispose();
+        var after = await PostgresDatabase.CommittedTransactionsAfterCloseAsync(connection);
         await PostgresDatabase.DropSchemaAsync(connection, schema);
         if (quiet)
         {

@@ -17,6 +17,18 @@ internal static class PostgresDatabase
         return value;
     }
 
+    /// <summary>
+    /// <see cref="CommittedTransactionsAsync"/> once the run's connections are closed: a server process reports its
+    /// counts at most once a second while it works, the rest when it has idled for 10 s or exits. Read while the run's
+    /// connections were still open, the count missed up to their last second (0.324 transactions per saga against 0.417
+    /// read after they closed, in one run of 3,000 orders).
+    /// </summary>
+    public static async Task<long> CommittedTransactionsAfterCloseAsync(string connection)
+    {
+        await Task.Delay(TimeSpan.FromMilliseconds(500)); // the server processes of the closed connections exit
+        return await CommittedTransactionsAsync(connection);
+    }
+
     /// <summary>Drops a run's schema and all in it.</summary>
     public static async Task DropSchemaAsync(string connection, string schema)
     {
