@@ -99,11 +99,17 @@ public sealed class Shipment(SagaTestHost host, Guid id) : IAsyncDisposable
     public Task UnavailableAsync(string step, int attempt, long? retryAfterMs = null, bool compensation = false, long? outageBudgetMs = null)
         => Host.Bus.Publish(new StepFailed(Id, step, attempt, compensation, "HttpRequestException: Connection refused", Permanent: false, Unavailable: true, retryAfterMs, outageBudgetMs));
 
-    /// <summary>Waits for the retry of <paramref name="step"/> after <paramref name="attempt"/> to be scheduled, then lets it fire.</summary>
+    /// <summary>
+    /// Waits for the retry of <paramref name="step"/> after <paramref name="attempt"/> to be scheduled, lets it fire and
+    /// waits for the next attempt to be requested, so that a reply the test sends for it is not older than the saga's
+    /// request (a reply for an attempt the saga has not asked for yet is ignored as stale).
+    /// </summary>
+    /// <returns>The state while the retry was waiting.</returns>
     public async Task<ShipmentState> RetryAsync(string step, int attempt, bool compensation = false)
     {
         var waiting = await WaitAsync(step, compensation ? StepStatus.CompensationWaitingRetry : StepStatus.WaitingRetry, attempt);
         Host.Time.Advance(Step(waiting, step).DueAt!.Value - Host.Time.GetUtcNow());
+        await WaitAsync(step, compensation ? StepStatus.Compensating : StepStatus.Running, attempt + 1);
         return waiting;
     }
 
