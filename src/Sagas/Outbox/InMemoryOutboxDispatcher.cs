@@ -17,6 +17,7 @@ namespace Sagas.Outbox;
 internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDisposable
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ClockMoved = TimeSpan.FromMilliseconds(1);
     private readonly IServiceProvider _services;
     private readonly InMemoryMessageStore _store;
     private readonly TimeProvider _timeProvider;
@@ -82,11 +83,27 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
     }
 
     /// <summary>Sets the timer for <paramref name="due"/>. Caller holds the gate.</summary>
+    /// <remarks>
+    /// A timer is set as a time from now, so a clock that moves between being read and the timer being set would make
+    /// it go off that much late: a thread preempted there, or a test's fake clock advanced there to the due time, after
+    /// which it would never go off. So the clock is read again after setting it, and the timer set again if it moved.
+    /// </remarks>
     private void Arm(DateTimeOffset due)
     {
         _armedFor = due;
-        var dueIn = due - _timeProvider.GetUtcNow();
-        _timer.Change(dueIn > TimeSpan.Zero ? dueIn : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        var now = _timeProvider.GetUtcNow();
+        while (true)
+        {
+            var dueIn = due - now;
+            _timer.Change(dueIn > TimeSpan.Zero ? dueIn : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            var after = _timeProvider.GetUtcNow();
+            if (after - now < ClockMoved)
+            {
+                return;
+            }
+
+            now = after;
+        }
     }
 
     private async Task FireAsync()
