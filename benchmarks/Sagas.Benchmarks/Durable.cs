@@ -88,7 +88,7 @@ internal static class Durable
         var elapsed = Stopwatch.GetElapsedTime(started);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         await host.StopAsync();
-        host.Dispose();
+        host.Dispose(); // closes its connections before the count is read (the using's Dispose is then a no-op)
         var after = await PostgresDatabase.CommittedTransactionsAfterCloseAsync(connection);
         await PostgresDatabase.DropSchemaAsync(connection, schema);
         if (quiet)
