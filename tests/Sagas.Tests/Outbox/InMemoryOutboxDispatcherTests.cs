@@ -13,9 +13,8 @@ public sealed class When_the_in_memory_dispatcher_schedules_a_message
     [Fact]
     public async Task A_clock_that_moves_to_the_due_time_while_the_timer_is_being_set_still_sets_it_off()
     {
-        var clock = new ClockMovingOnRead(new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)));
-        await using var services = new ServiceCollection().BuildServiceProvider();
-        using var dispatcher = new InMemoryOutboxDispatcher(services, new InMemoryMessageStore(clock, TimeSpan.FromDays(1)), clock, NullLogger<InMemoryOutboxDispatcher>.Instance);
+        var clock = new ClockMovingOnRead();
+        using var dispatcher = DispatcherOn(clock);
         var due = clock.GetUtcNow() + TimeSpan.FromSeconds(1);
 
         // The dispatcher reads the clock once to see the message is not due yet, then once to set its timer: right
@@ -29,9 +28,8 @@ public sealed class When_the_in_memory_dispatcher_schedules_a_message
     [Fact]
     public async Task A_message_not_yet_due_waits_for_its_time()
     {
-        var clock = new ClockMovingOnRead(new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)));
-        await using var services = new ServiceCollection().BuildServiceProvider();
-        using var dispatcher = new InMemoryOutboxDispatcher(services, new InMemoryMessageStore(clock, TimeSpan.FromDays(1)), clock, NullLogger<InMemoryOutboxDispatcher>.Instance);
+        var clock = new ClockMovingOnRead();
+        using var dispatcher = DispatcherOn(clock);
 
         await dispatcher.DispatchAsync([Message(clock.GetUtcNow() + TimeSpan.FromSeconds(1))], CancellationToken.None);
         clock.Inner.Advance(TimeSpan.FromMilliseconds(999));
@@ -40,6 +38,10 @@ public sealed class When_the_in_memory_dispatcher_schedules_a_message
 
         await clock.Fired.WaitAsync(TimeSpan.FromSeconds(5));
     }
+
+    // No services: the messages of these tests are never in its store, so none reaches the bus (see Message).
+    private static InMemoryOutboxDispatcher DispatcherOn(TimeProvider clock)
+        => new(new ServiceCollection().BuildServiceProvider(), new InMemoryMessageStore(clock, TimeSpan.FromDays(1)), clock, NullLogger<InMemoryOutboxDispatcher>.Instance);
 
     // Not in the store: when the timer goes off the dispatcher finds it withdrawn and sends nothing, so no bus is needed.
     private static OutboxMessage Message(DateTimeOffset due) => new()
@@ -52,13 +54,14 @@ public sealed class When_the_in_memory_dispatcher_schedules_a_message
     };
 
     /// <summary>A fake clock that can move right after a given read, and says when a timer it made went off.</summary>
-    private sealed class ClockMovingOnRead(FakeTimeProvider inner) : TimeProvider
+    private sealed class ClockMovingOnRead : TimeProvider
     {
+        private readonly FakeTimeProvider _inner = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         private readonly TaskCompletionSource _fired = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _readsLeft;
         private TimeSpan _by;
 
-        public FakeTimeProvider Inner => inner;
+        public FakeTimeProvider Inner => _inner;
 
         public Task Fired => _fired.Task;
 
@@ -66,16 +69,16 @@ public sealed class When_the_in_memory_dispatcher_schedules_a_message
 
         public override DateTimeOffset GetUtcNow()
         {
-            var now = inner.GetUtcNow();
+            var now = _inner.GetUtcNow();
             if (_readsLeft > 0 && --_readsLeft == 0)
             {
-                inner.Advance(_by);
+                _inner.Advance(_by);
             }
 
             return now;
         }
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-            => inner.CreateTimer(s => { _fired.TrySetResult(); callback(s); }, state, dueTime, period);
+            => _inner.CreateTimer(s => { _fired.TrySetResult(); callback(s); }, state, dueTime, period);
     }
 }
