@@ -32,8 +32,10 @@ public sealed class MartenSagasOptions
     public TimeSpan InlineSendTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// How many times the relay retries a send that failed (the broker is down, say) before it gives the pass up: its
-    /// transaction rolls back and a later pass takes the messages again. Default 8 (with the delays below, about 25 s).
+    /// How many times the relay retries a send that failed (the broker is down, say) before it ends the pass with what it
+    /// sent and holds that message back: later passes go on with the others and try it once each, after a backoff from
+    /// <see cref="RelaySendRetryDelay"/> up to <see cref="RelaySendRetryMaxDelay"/>. Default 8 (with the delays below,
+    /// about 25 s).
     /// </summary>
     public int RelaySendRetries { get; set; } = 8;
 

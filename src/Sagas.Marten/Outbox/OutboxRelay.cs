@@ -21,10 +21,19 @@ namespace Sagas.Marten.Outbox;
 /// <see cref="RelaySignal"/> wake-up, the next due time or <see cref="MartenSagasOptions.RelayPollInterval"/>.
 /// </summary>
 /// <remarks>
+/// <para>
+/// A message that still cannot be sent after the retries (the broker down, or refusing that one message: with mandatory
+/// routing, an event no queue is bound for yet) ends the pass with what was sent before it, and is held back: later
+/// passes skip it until its own backoff has passed (<see cref="MartenSagasOptions.RelaySendRetryDelay"/> doubled per
+/// failure, at most <see cref="MartenSagasOptions.RelaySendRetryMaxDelay"/>), then try it once each time. So one message
+/// never holds up the others; its saga's later messages wait behind it, since only a saga's oldest is claimed.
+/// </para>
+/// <para>
 /// An event kept until a consumer records it (<see cref="MartenSagasOptions.KeepsUntilConfirmed"/>) is not deleted once
 /// sent but due for a check after <see cref="MartenSagasOptions.UnconfirmedResendDelay"/>: each pass first removes the
 /// kept rows due that a consumer recorded (<see cref="OutboxQueries.DeleteConfirmed"/>); one still due is sent again,
 /// until <see cref="MartenSagasOptions.UnconfirmedResendWindow"/> after its commit.
+/// </para>
 /// <para>
 /// Delivery is at least once: a relay that dies after sending and before committing the delete releases its
 /// locks with its connection; the batch is sent again and the receivers' inboxes drop the copies.
@@ -41,6 +50,8 @@ internal sealed partial class OutboxRelay : BackgroundService
     private readonly ILogger<OutboxRelay> _logger;
     private readonly IOutboxCheckpoint? _checkpoint;
     private readonly ResiliencePipeline _send;
+    private readonly ResiliencePipeline _sendOnce;
+    private readonly HeldBackMessages _heldBack;
     private DateTimeOffset? _nextDue;
 
     public OutboxRelay(
@@ -78,12 +89,14 @@ internal sealed partial class OutboxRelay : BackgroundService
             })
             .AddTimeout(options.InlineSendTimeout) // per attempt: a send waiting on a dead connection is abandoned and retried
             .Build();
+        _sendOnce = new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(options.InlineSendTimeout).Build();
+        _heldBack = new HeldBackMessages(options.RelaySendRetryDelay, options.RelaySendRetryMaxDelay);
     }
 
     /// <summary>
     /// One relay pass, in one transaction: removes kept events a consumer recorded, locks a batch of deliverable messages
     /// (skipping rows and sagas another relay holds), sends them in commit order, deletes them (or keeps them for their
-    /// next check) and commits. Returns how many rows it took.
+    /// next check) and commits. Returns how many rows it finished (sent, or expired); held-back rows do not count.
     /// </summary>
     internal async Task<int> RelayBatchAsync(CancellationToken cancellationToken)
     {
@@ -101,8 +114,14 @@ internal sealed partial class OutboxRelay : BackgroundService
         var sent = new List<Guid>(batch.Count);
         var done = new List<long>(batch.Count);
         var kept = new List<long>();
+        _heldBack.Forget(now);
         foreach (var (seq, message, createdAt) in batch)
         {
+            if (_heldBack.IsWaiting(seq, now))
+            {
+                continue; // failed before, on its own: tried again when its backoff has passed
+            }
+
             var keep = _options.KeepsUntilConfirmed(message);
             if (keep && message.DueTime is not null)
             {
@@ -119,7 +138,19 @@ internal sealed partial class OutboxRelay : BackgroundService
                 SagasDiagnostics.UnconfirmedEvents.Add(1, new KeyValuePair<string, object?>("outcome", "resent"));
             }
 
-            await _send.ExecuteAsync(static (state, token) => new ValueTask(OutboxSender.SendAsync(state.bus, state.message, token)), (bus, message), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                // A message that failed before is tried once per pass: retrying it here would hold up the rest of the batch.
+                await (_heldBack.Contains(seq) ? _sendOnce : _send).ExecuteAsync(static (state, token) => new ValueTask(OutboxSender.SendAsync(state.bus, state.message, token)), (bus, message), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                var retryIn = _heldBack.Failed(seq, now);
+                LogHeldBack(_logger, ex, message.Id, message.Destination, retryIn.TotalMilliseconds);
+                break; // the broker may be down: finish the pass with what was sent; the next passes go on without this one
+            }
+
+            _heldBack.Sent(seq);
             SagasDiagnostics.OutboxLag.Record((_time.GetUtcNow() - (message.DueTime ?? createdAt)).TotalMilliseconds);
             sent.Add(message.Id);
             (keep ? kept : done).Add(seq);
@@ -147,7 +178,7 @@ internal sealed partial class OutboxRelay : BackgroundService
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return batch.Count;
+        return done.Count + kept.Count;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -267,6 +298,9 @@ internal sealed partial class OutboxRelay : BackgroundService
             await Task.Delay(_options.RelayBatchWindow, _time, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox message {MessageId} to {Destination} could not be sent; the relay goes on with the others and tries it again in {DelayMs} ms")]
+    private static partial void LogHeldBack(ILogger logger, Exception exception, Guid messageId, Uri destination, double delayMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox delivery failed (attempt {Attempt}); retrying in {DelayMs} ms")]
     private static partial void LogBrokerDown(ILogger logger, Exception? exception, int attempt, double delayMs);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
 using Sagas.Contracts;
 using Sagas.Outbox;
 using Sagas.RabbitMq.Tests.Harness;
@@ -10,6 +11,9 @@ namespace Sagas.RabbitMq.Tests.Transport;
 
 [CloudEventContract("com.example.tests.parcel-scanned", 1)]
 public sealed record ParcelScanned(Guid ParcelId);
+
+[CloudEventContract("com.example.tests.parcel-delivered", 1)]
+public sealed record ParcelDelivered(Guid ParcelId);
 
 public sealed class When_a_message_has_no_queue_to_go_to_yet
 {
@@ -65,6 +69,58 @@ public sealed class When_a_message_has_no_queue_to_go_to_yet
 
         Assert.Equal(0, await PendingAsync());
         Assert.Equal(1, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where confirm_source is not null"));
+        await host.StopAsync();
+    }
+    [Fact]
+    public async Task The_relay_sends_the_messages_behind_it_meanwhile()
+    {
+        var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_message_has_no_queue_to_go_to_yet) + "_behind");
+        const string unbound = "com.example.tests.parcel-scanned.v1";
+        const string later = "com.example.tests.parcel-delivered.v1";
+        var queue = "parcel-deliveries-" + Guid.NewGuid().ToString("N")[..8];
+        await using var connection = await Broker.ConnectAsync();
+        await using (var cleanup = await connection.CreateChannelAsync())
+        {
+            await cleanup.ExchangeDeleteAsync(unbound); // no binding left by an earlier run
+            await cleanup.ExchangeDeleteAsync(later);
+        }
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSagas(sagas => sagas
+            .AddContracts(c => c.Add<ParcelScanned>().Add<ParcelDelivered>())
+            .UseMarten(o =>
+            {
+                o.ConnectionString = PostgresDatabase.ConnectionString;
+                o.SchemaName = schema;
+                o.RelayTakeoverDelay = TimeSpan.FromMilliseconds(100);
+                o.RelayPollInterval = TimeSpan.FromMilliseconds(200);
+                o.RelaySendRetries = 1;
+                o.RelaySendRetryDelay = TimeSpan.FromMilliseconds(50);
+                o.RelaySendRetryMaxDelay = TimeSpan.FromMilliseconds(500);
+            })
+            .UseRabbitMq(o => o.ConnectionString = Broker.Address.ToString()));
+        using var host = builder.Build();
+        await host.StartAsync();
+        var publisher = host.Services.GetRequiredService<IOutboxPublisher>();
+        var scanned = new ParcelScanned(Guid.NewGuid());
+        var delivered = new ParcelDelivered(Guid.NewGuid());
+
+        // Neither has a queue yet: both stay in the outbox, the one no queue will take first in line.
+        Assert.True(await publisher.PublishAsync(scanned, scanned.ParcelId.ToString()));
+        Assert.True(await publisher.PublishAsync(delivered, delivered.ParcelId.ToString()));
+        Assert.Equal(2, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox"));
+
+        // A consumer of the second comes: the relay sends it although the first still cannot go anywhere.
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync(later, ExchangeType.Fanout, durable: true, autoDelete: false); // as MassTransit declares it
+        await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: true);
+        await channel.QueueBindAsync(queue, later, string.Empty);
+        var received = await Broker.GetAsync(connection, queue, TimeSpan.FromSeconds(30));
+
+        Assert.NotNull(received);
+        Assert.Contains(delivered.ParcelId.ToString(), System.Text.Encoding.UTF8.GetString(received.Body.Span), StringComparison.Ordinal);
+        Assert.Equal(1, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where due_at is null and convert_from(body, 'UTF8') like '%{scanned.ParcelId}%'"));
         await host.StopAsync();
     }
 }

@@ -1,0 +1,69 @@
+namespace Sagas.Marten.Outbox;
+
+/// <summary>
+/// The outbox rows whose send failed in a relay pass, each with when to try it again: the relay skips a row until then, so
+/// that one message the broker keeps refusing does not hold up the rest. Only this relay's memory: another relay (or this
+/// one after a restart) tries the row with its full retries once.
+/// </summary>
+/// <remarks>Used by one relay loop at a time; locked anyway, as tests drive passes too.</remarks>
+internal sealed class HeldBackMessages(TimeSpan firstDelay, TimeSpan maxDelay)
+{
+    /// <summary>A row not tried for this long is forgotten (sent by another relay, or deleted).</summary>
+    private static readonly TimeSpan ForgetAfter = TimeSpan.FromMinutes(10);
+    private readonly Dictionary<long, (int Failures, DateTimeOffset RetryAt)> _rows = [];
+    private readonly Lock _gate = new();
+
+    /// <summary>Whether the row failed before.</summary>
+    public bool Contains(long seq)
+    {
+        lock (_gate)
+        {
+            return _rows.ContainsKey(seq);
+        }
+    }
+
+    /// <summary>Whether the row failed before and its backoff has not passed yet.</summary>
+    public bool IsWaiting(long seq, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            return _rows.TryGetValue(seq, out var row) && now < row.RetryAt;
+        }
+    }
+
+    /// <summary>Records a failed send of the row; returns how long it waits before the next try.</summary>
+    public TimeSpan Failed(long seq, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            var failures = _rows.TryGetValue(seq, out var row) ? row.Failures + 1 : 1;
+            var delay = TimeSpan.FromTicks((long)Math.Min(maxDelay.Ticks, firstDelay.Ticks * Math.Pow(2, failures - 1)));
+            _rows[seq] = (failures, now + delay);
+            return delay;
+        }
+    }
+
+    /// <summary>The row was sent: it is no longer held back.</summary>
+    public void Sent(long seq)
+    {
+        lock (_gate)
+        {
+            _rows.Remove(seq);
+        }
+    }
+
+    /// <summary>Forgets rows not tried for a long time.</summary>
+    public void Forget(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            foreach (var (seq, row) in _rows)
+            {
+                if (now - row.RetryAt > ForgetAfter)
+                {
+                    _rows.Remove(seq);
+                }
+            }
+        }
+    }
+}
