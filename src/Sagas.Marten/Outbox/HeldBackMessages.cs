@@ -1,8 +1,8 @@
 namespace Sagas.Marten.Outbox;
 
 /// <summary>
-/// The outbox rows whose send failed in a relay pass, each with when to try it again: the relay skips a row until then, so
-/// that one message the broker keeps refusing does not hold up the rest. Only this relay's memory: another relay (or this
+/// The outbox rows whose send failed in a relay pass, each with when to try it again: the relay does not claim a row until
+/// then, so that messages the broker keeps refusing do not hold up the rest. Only this relay's memory: another relay (or this
 /// one after a restart) tries the row with its full retries once.
 /// </summary>
 /// <remarks>Used by one relay loop at a time; locked anyway, as tests drive passes too.</remarks>
@@ -22,12 +22,12 @@ internal sealed class HeldBackMessages(TimeSpan firstDelay, TimeSpan maxDelay)
         }
     }
 
-    /// <summary>Whether the row failed before and its backoff has not passed yet.</summary>
-    public bool IsWaiting(long seq, DateTimeOffset now)
+    /// <summary>The rows whose backoff has not passed yet: not to be claimed now.</summary>
+    public long[] Waiting(DateTimeOffset now)
     {
         lock (_gate)
         {
-            return _rows.TryGetValue(seq, out var row) && now < row.RetryAt;
+            return _rows.Count == 0 ? [] : [.. _rows.Where(r => now < r.Value.RetryAt).Select(r => r.Key)];
         }
     }
 

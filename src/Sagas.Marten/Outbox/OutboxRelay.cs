@@ -24,9 +24,10 @@ namespace Sagas.Marten.Outbox;
 /// <para>
 /// A message that still cannot be sent after the retries (the broker down, or refusing that one message: with mandatory
 /// routing, an event no queue is bound for yet) ends the pass with what was sent before it, and is held back: later
-/// passes skip it until its own backoff has passed (<see cref="MartenSagasOptions.RelaySendRetryDelay"/> doubled per
-/// failure, at most <see cref="MartenSagasOptions.RelaySendRetryMaxDelay"/>), then try it once each time. So one message
-/// never holds up the others; its saga's later messages wait behind it, since only a saga's oldest is claimed.
+/// passes do not claim it until its own backoff has passed (<see cref="MartenSagasOptions.RelaySendRetryDelay"/> doubled
+/// per failure, at most <see cref="MartenSagasOptions.RelaySendRetryMaxDelay"/>), then try it once, and go on with the
+/// others if it fails again. So messages that cannot be sent, however many, never hold up the others; a saga's later
+/// messages wait behind its held-back one, since a saga's oldest ready row is still in the table.
 /// </para>
 /// <para>
 /// An event kept until a consumer records it (<see cref="MartenSagasOptions.KeepsUntilConfirmed"/>) is not deleted once
@@ -103,7 +104,8 @@ internal sealed partial class OutboxRelay : BackgroundService
         var now = _time.GetUtcNow();
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var batch = await ClaimAsync(connection, now, cancellationToken).ConfigureAwait(false);
+        _heldBack.Forget(now);
+        var batch = await ClaimAsync(connection, now, _heldBack.Waiting(now), cancellationToken).ConfigureAwait(false);
         if (batch.Count == 0)
         {
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -114,14 +116,8 @@ internal sealed partial class OutboxRelay : BackgroundService
         var sent = new List<Guid>(batch.Count);
         var done = new List<long>(batch.Count);
         var kept = new List<long>();
-        _heldBack.Forget(now);
         foreach (var (seq, message, createdAt) in batch)
         {
-            if (_heldBack.IsWaiting(seq, now))
-            {
-                continue; // failed before, on its own: tried again when its backoff has passed
-            }
-
             var keep = _options.KeepsUntilConfirmed(message);
             if (keep && message.DueTime is not null)
             {
@@ -138,15 +134,21 @@ internal sealed partial class OutboxRelay : BackgroundService
                 SagasDiagnostics.UnconfirmedEvents.Add(1, new KeyValuePair<string, object?>("outcome", "resent"));
             }
 
+            var failedBefore = _heldBack.Contains(seq);
             try
             {
-                // A message that failed before is tried once per pass: retrying it here would hold up the rest of the batch.
-                await (_heldBack.Contains(seq) ? _sendOnce : _send).ExecuteAsync(static (state, token) => new ValueTask(OutboxSender.SendAsync(state.bus, state.message, token)), (bus, message), cancellationToken).ConfigureAwait(false);
+                // A message that failed before is tried once: retrying it here would hold up the rest of the batch.
+                await (failedBefore ? _sendOnce : _send).ExecuteAsync(static (state, token) => new ValueTask(OutboxSender.SendAsync(state.bus, state.message, token)), (bus, message), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 var retryIn = _heldBack.Failed(seq, now);
                 LogHeldBack(_logger, ex, message.Id, message.Destination, retryIn.TotalMilliseconds);
+                if (failedBefore)
+                {
+                    continue; // failing again, most likely alone: the others go on
+                }
+
                 break; // the broker may be down: finish the pass with what was sent; the next passes go on without this one
             }
 
@@ -227,7 +229,7 @@ internal sealed partial class OutboxRelay : BackgroundService
         }
     }
 
-    private async Task<List<(long Seq, OutboxMessage Message, DateTimeOffset CreatedAt)>> ClaimAsync(NpgsqlConnection connection, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<List<(long Seq, OutboxMessage Message, DateTimeOffset CreatedAt)>> ClaimAsync(NpgsqlConnection connection, DateTimeOffset now, long[] heldBack, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection);
         var confirmed = new NpgsqlBatchCommand(_queries.DeleteConfirmed);
@@ -236,9 +238,11 @@ internal sealed partial class OutboxRelay : BackgroundService
         var ready = new NpgsqlBatchCommand(_queries.ClaimReady);
         ready.Parameters.Add(new NpgsqlParameter { Value = _options.RelayBatchSize });
         ready.Parameters.Add(new NpgsqlParameter { Value = now - _options.RelayTakeoverDelay });
+        ready.Parameters.Add(new NpgsqlParameter { Value = heldBack });
         var due = new NpgsqlBatchCommand(_queries.ClaimDue);
         due.Parameters.Add(new NpgsqlParameter { Value = now });
         due.Parameters.Add(new NpgsqlParameter { Value = _options.RelayBatchSize });
+        due.Parameters.Add(new NpgsqlParameter { Value = heldBack });
         var next = new NpgsqlBatchCommand(_queries.NextDue);
         next.Parameters.Add(new NpgsqlParameter { Value = now });
         batch.BatchCommands.Add(confirmed);

@@ -7,18 +7,19 @@ internal sealed class OutboxQueries(SagasTables tables)
     public const string Columns = "seq, id, destination, content_type, body, headers, saga_id, due_at, created_at, confirm_source";
 
     /// <summary>
-    /// Ready rows (<c>$1</c> most, created at or before <c>$2</c>), each only at the head of its saga: no earlier ready row
+    /// Ready rows (<c>$1</c> most, created at or before <c>$2</c>, not among the rows <c>$3</c> this relay holds back), each
+    /// only at the head of its saga: no earlier ready row
     /// of the same saga is left in the table (in this statement's snapshot). A relay holding a saga's head locked until its
     /// transaction ends keeps everyone else off that saga, so a saga's messages are sent in commit order even with several
     /// relays. Reads <c>ix_sagas_outbox_ready</c> in key order (an index scan also marks dead entries, so later scans skip them).
     /// </summary>
     public string ClaimReady { get; } =
-        $"select {Columns} from {tables.Outbox} c where due_at is null and created_at <= $2 " +
+        $"select {Columns} from {tables.Outbox} c where due_at is null and created_at <= $2 and not (seq = any($3)) " +
         $"and (saga_id is null or not exists (select 1 from {tables.Outbox} e where e.saga_id = c.saga_id and e.due_at is null and e.seq < c.seq)) " +
         "order by seq limit $1 for update skip locked";
 
-    /// <summary>Scheduled rows due at or before <c>$1</c> (<c>$2</c> most), independent of each other (<c>ix_sagas_outbox_due</c>).</summary>
-    public string ClaimDue { get; } = $"select {Columns} from {tables.Outbox} where due_at is not null and due_at <= $1 order by due_at limit $2 for update skip locked";
+    /// <summary>Scheduled rows due at or before <c>$1</c> (<c>$2</c> most, not among the rows <c>$3</c> this relay holds back), independent of each other (<c>ix_sagas_outbox_due</c>).</summary>
+    public string ClaimDue { get; } = $"select {Columns} from {tables.Outbox} where due_at is not null and due_at <= $1 and not (seq = any($3)) order by due_at limit $2 for update skip locked";
 
     /// <summary>The earliest due time after <c>$1</c>: when the relay must look again.</summary>
     public string NextDue { get; } = $"select min(due_at) from {tables.Outbox} where due_at is not null and due_at > $1";

@@ -15,15 +15,14 @@ public sealed class When_the_relay_holds_a_message_back
     }
 
     [Fact]
-    public void It_is_skipped_until_its_backoff_has_passed_and_only_it()
+    public void It_is_not_claimed_until_its_backoff_has_passed_and_only_it_is_held()
     {
         var held = new HeldBackMessages(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
         held.Failed(7, Now);
 
-        Assert.True(held.IsWaiting(7, Now + TimeSpan.FromMilliseconds(999)));
-        Assert.False(held.IsWaiting(7, Now + TimeSpan.FromSeconds(1)));
+        Assert.Equal([7], held.Waiting(Now + TimeSpan.FromMilliseconds(999)));
+        Assert.Empty(held.Waiting(Now + TimeSpan.FromSeconds(1)));
         Assert.True(held.Contains(7)); // tried again once, not with the full retries
-        Assert.False(held.IsWaiting(8, Now));
         Assert.False(held.Contains(8));
     }
 

@@ -98,6 +98,7 @@ public sealed class When_a_message_has_no_queue_to_go_to_yet
                 o.RelaySendRetries = 1;
                 o.RelaySendRetryDelay = TimeSpan.FromMilliseconds(50);
                 o.RelaySendRetryMaxDelay = TimeSpan.FromMilliseconds(500);
+                o.RelayBatchSize = 1; // the held-back message alone would fill every claim, were it claimed while it waits
             })
             .UseRabbitMq(o => o.ConnectionString = Broker.Address.ToString()));
         using var host = builder.Build();
