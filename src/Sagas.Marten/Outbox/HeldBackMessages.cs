@@ -1,3 +1,5 @@
+using Sagas.Steps;
+
 namespace Sagas.Marten.Outbox;
 
 /// <summary>
@@ -10,6 +12,9 @@ internal sealed class HeldBackMessages(TimeSpan firstDelay, TimeSpan maxDelay)
 {
     /// <summary>A row not tried for this long is forgotten (sent by another relay, or deleted).</summary>
     private static readonly TimeSpan ForgetAfter = TimeSpan.FromMinutes(10);
+
+    // The steps' backoff: doubling from the first delay, at most the longest; no jitter, as one relay tries its rows in turn.
+    private readonly StepRetryOptions _backoff = new() { InitialDelay = firstDelay, BackoffFactor = 2, MaxDelay = maxDelay, Jitter = 0 };
     private readonly Dictionary<long, (int Failures, DateTimeOffset RetryAt)> _rows = [];
     private readonly Lock _gate = new();
 
@@ -22,12 +27,30 @@ internal sealed class HeldBackMessages(TimeSpan firstDelay, TimeSpan maxDelay)
         }
     }
 
-    /// <summary>The rows whose backoff has not passed yet: not to be claimed now.</summary>
+    /// <summary>The rows whose backoff has not passed yet: not to be claimed now. Forgets rows not tried for a long time.</summary>
     public long[] Waiting(DateTimeOffset now)
     {
         lock (_gate)
         {
-            return _rows.Count == 0 ? [] : [.. _rows.Where(r => now < r.Value.RetryAt).Select(r => r.Key)];
+            if (_rows.Count == 0)
+            {
+                return [];
+            }
+
+            List<long> waiting = [];
+            foreach (var (seq, row) in _rows)
+            {
+                if (now < row.RetryAt)
+                {
+                    waiting.Add(seq);
+                }
+                else if (now - row.RetryAt > ForgetAfter)
+                {
+                    _rows.Remove(seq); // removing the current entry while enumerating is allowed
+                }
+            }
+
+            return [.. waiting];
         }
     }
 
@@ -37,7 +60,7 @@ internal sealed class HeldBackMessages(TimeSpan firstDelay, TimeSpan maxDelay)
         lock (_gate)
         {
             var failures = _rows.TryGetValue(seq, out var row) ? row.Failures + 1 : 1;
-            var delay = TimeSpan.FromTicks((long)Math.Min(maxDelay.Ticks, firstDelay.Ticks * Math.Pow(2, failures - 1)));
+            var delay = _backoff.DelayBefore(failures + 1, Guid.Empty);
             _rows[seq] = (failures, now + delay);
             return delay;
         }
@@ -49,21 +72,6 @@ internal sealed class HeldBackMessages(TimeSpan firstDelay, TimeSpan maxDelay)
         lock (_gate)
         {
             _rows.Remove(seq);
-        }
-    }
-
-    /// <summary>Forgets rows not tried for a long time.</summary>
-    public void Forget(DateTimeOffset now)
-    {
-        lock (_gate)
-        {
-            foreach (var (seq, row) in _rows)
-            {
-                if (now - row.RetryAt > ForgetAfter)
-                {
-                    _rows.Remove(seq);
-                }
-            }
         }
     }
 }

@@ -104,7 +104,6 @@ internal sealed partial class OutboxRelay : BackgroundService
         var now = _time.GetUtcNow();
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        _heldBack.Forget(now);
         var batch = await ClaimAsync(connection, now, _heldBack.Waiting(now), cancellationToken).ConfigureAwait(false);
         if (batch.Count == 0)
         {

@@ -46,7 +46,7 @@ public sealed class When_the_relay_holds_a_message_back
         held.Failed(7, Now);
         held.Failed(8, Now + TimeSpan.FromMinutes(5));
 
-        held.Forget(Now + TimeSpan.FromSeconds(1) + TimeSpan.FromMinutes(10) + TimeSpan.FromTicks(1));
+        held.Waiting(Now + TimeSpan.FromSeconds(1) + TimeSpan.FromMinutes(10) + TimeSpan.FromTicks(1));
 
         Assert.False(held.Contains(7));
         Assert.True(held.Contains(8));
