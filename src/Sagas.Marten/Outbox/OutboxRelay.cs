@@ -73,11 +73,13 @@ internal sealed partial class OutboxRelay : BackgroundService
         _time = time;
         _logger = logger;
         _checkpoint = checkpoint;
-        _send = new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions
+        var send = new ResiliencePipelineBuilder { TimeProvider = time };
+        if (options.RelaySendRetries > 0) // Polly refuses a retry strategy of no retries; 0 is a valid setting
+        {
+            send.AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
-                MaxRetryAttempts = options.RelaySendRetries, // then the pass's transaction rolls back and a later pass retries it
+                MaxRetryAttempts = options.RelaySendRetries, // then it is held back (HeldBackMessages)
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.RelaySendRetryDelay,
@@ -87,8 +89,10 @@ internal sealed partial class OutboxRelay : BackgroundService
                     LogBrokerDown(_logger, args.Outcome.Exception, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds);
                     return ValueTask.CompletedTask;
                 },
-            })
-            .AddTimeout(options.InlineSendTimeout) // per attempt: a send waiting on a dead connection is abandoned and retried
+            });
+        }
+
+        _send = send.AddTimeout(options.InlineSendTimeout) // per attempt: a send waiting on a dead connection is abandoned and retried
             .Build();
         _sendOnce = new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(options.InlineSendTimeout).Build();
         _heldBack = new HeldBackMessages(options.RelaySendRetryDelay, options.RelaySendRetryMaxDelay);
