@@ -44,6 +44,14 @@ public sealed class MartenCheckout : IAsyncDisposable
             o.RelayTakeoverDelay = TimeSpan.Zero;
             options?.Invoke(o);
         }));
+        // A test handler may wait forever on its token (a provider that never answers): MassTransit 8 cancels the
+        // tokens of running consumers at stop only with ConsumerStopTimeout, so stopping the host would otherwise wait
+        // on them until the stop itself is given up.
+        builder.Services.Configure<MassTransit.MassTransitHostOptions>(o =>
+        {
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+            o.ConsumerStopTimeout = TimeSpan.FromSeconds(2);
+        });
         var host = builder.Build();
         // MassTransit keeps its log context in a static; point it at this host's logger factory, not the one a
         // previous host in this test process disposed.
