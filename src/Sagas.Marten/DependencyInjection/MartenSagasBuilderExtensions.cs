@@ -52,6 +52,7 @@ public static class MartenSagasBuilderExtensions
         services.AddSingleton<OutboxQueries>();
         services.AddSingleton<RelaySignal>();
         services.AddSingleton<DeliveredReaper>();
+        services.AddSingleton<SagaOrder>();
         services.AddSingleton<OutboxRelay>();
         services.AddSingleton<IOutboxDispatcher, InlineDispatcher>(); // the fast path; the relay delivers the rest
         services.TryAddSingleton<InboxCleanup>();

@@ -10,12 +10,14 @@ namespace Sagas.Marten.Outbox;
 /// The fast path: messages just committed in this process are sent at once, then their rows are deleted in batches by
 /// the <see cref="DeliveredReaper"/>. A message whose send fails stays in the outbox; the relay (in this or any process)
 /// takes over messages older than <see cref="MartenSagasOptions.RelayTakeoverDelay"/>, and scheduled messages at their
-/// due time.
+/// due time. A saga's messages never overtake an earlier one of the same saga still in the outbox: they wait for it, or
+/// are left to the relay with it (<see cref="SagaOrder"/>).
 /// </summary>
 internal sealed partial class InlineDispatcher(
     IServiceProvider services,
     RelaySignal signal,
     DeliveredReaper reaper,
+    SagaOrder order,
     MartenSagasOptions options,
     TimeProvider time,
     ILogger<InlineDispatcher> logger,
@@ -28,6 +30,7 @@ internal sealed partial class InlineDispatcher(
     {
         var now = time.GetUtcNow();
         var bus = services.GetRequiredService<IBus>();
+        Guid? leftToRelay = null; // a saga whose message waits for the relay: its later messages too
         foreach (var message in messages)
         {
             if (message.DueTime > now)
@@ -47,11 +50,20 @@ internal sealed partial class InlineDispatcher(
                 continue;
             }
 
+            if ((message.SagaId is not null && message.SagaId == leftToRelay) || !await order.MaySendAsync(message, cancellationToken).ConfigureAwait(false))
+            {
+                leftToRelay = message.SagaId; // an earlier message of its saga is still in the outbox: the relay sends both in order
+                continue;
+            }
+
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.InlineSendTimeout);
+            order.Sending(message);
+            var sent = false;
             try
             {
                 await OutboxSender.SendAsync(bus, message, timeout.Token).ConfigureAwait(false);
+                sent = true;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -60,6 +72,10 @@ internal sealed partial class InlineDispatcher(
                 signal.Wake();
                 signal.NotifyAll();
                 continue;
+            }
+            finally
+            {
+                order.SendEnded(message, sent);
             }
 
             SagasDiagnostics.OutboxLag.Record((time.GetUtcNow() - now).TotalMilliseconds); // from the commit's return to this send

@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using System.Text;
 using Marten;
+using Sagas.Marten.Outbox;
 using Sagas.Marten.Persistence.Groups;
 using Sagas.Marten.Persistence.Parts;
 using Sagas.Marten.Schema;
@@ -24,9 +25,10 @@ internal sealed class MartenSagaStore<TState> : ISagaStore<TState>
     private readonly TimeProvider _time;
     private readonly SagaDocumentSql _sql;
     private readonly RevisionCache<TState> _cache;
+    private readonly SagaOrder _order;
     private readonly string _dotnetType = typeof(TState).FullName!;
 
-    public MartenSagaStore(IDocumentStore store, CommitGroups groups, SagasTables tables, MartenSagasOptions options, TimeProvider time)
+    public MartenSagaStore(IDocumentStore store, CommitGroups groups, SagasTables tables, MartenSagasOptions options, SagaOrder order, TimeProvider time)
     {
         _store = store;
         _serializer = store.Options.Serializer();
@@ -34,6 +36,7 @@ internal sealed class MartenSagaStore<TState> : ISagaStore<TState>
         _time = time;
         _sql = new SagaDocumentSql(store.Options.FindOrResolveDocumentType(typeof(TState)).TableName.QualifiedName, tables);
         _cache = new RevisionCache<TState>(options.RevisionCacheSize);
+        _order = order;
     }
 
     public async ValueTask<LoadedSaga<TState>?> LoadAsync(Guid sagaId, CancellationToken cancellationToken)
@@ -75,7 +78,8 @@ internal sealed class MartenSagaStore<TState> : ISagaStore<TState>
         CommitResult result;
         try
         {
-            result = await _groups.RunAsync(part, cancellationToken).ConfigureAwait(false);
+            (result, var ahead) = await _groups.RunAsync(part, cancellationToken).ConfigureAwait(false);
+            _order.Behind(transaction.Outgoing, ahead);
         }
         catch
         {

@@ -33,13 +33,16 @@ internal sealed class SagaDocumentSql(string table, SagasTables tables)
         "case when exists (select from doc) and not exists (select from ins) then format('sagas: the inbox record %s appeared while saga %s was created', $3, $14)::int end";
 
     /// <summary>
-    /// A new revision of a stored saga: returns (revision matched and row locked, inbox record written). Parameters after
+    /// A new revision of a stored saga: returns (revision matched and row locked, inbox record written, the ids of the
+    /// saga's rows still in the outbox ahead of this commit's, the handled message's own excepted). Parameters after
     /// the effects': <c>$14</c> id, <c>$15</c> data, <c>$16</c> .NET type, <c>$17</c> wake-at, <c>$18</c> current state, <c>$19</c>
     /// current step, <c>$20</c> started-at, <c>$21</c> expected revision.
     /// </summary>
     /// <remarks>
     /// The row is locked at the expected revision first (a concurrent writer is waited for, and its newer revision seen), the
     /// inbox record written only then, and the document only with the record: a conflict or a duplicate writes nothing.
+    /// The rows ahead are read on the statement's snapshot, which does not hold the rows it inserts; the fast path waits
+    /// for them before sending (<see cref="Outbox.SagaOrder"/>), through <c>ix_sagas_outbox_saga_ready</c>.
     /// </remarks>
     public string Update { get; } =
         $"with chk as (select 1 from {table} where id = $14 and mt_version = $21 for update), " +
@@ -47,5 +50,6 @@ internal sealed class SagaDocumentSql(string table, SagasTables tables)
         $"doc as (update {table} set data = $15, mt_dotnet_type = $16, wake_at = $17, current_state = $18, current_step = $19, started_at = $20, mt_version = $21 + 1, mt_last_modified = transaction_timestamp() " +
         "where id = $14 and exists (select from ins) returning 1), " +
         $"{TransactionEffects.Sql(tables)} " +
-        "select exists (select from chk), exists (select from ins)";
+        "select exists (select from chk), exists (select from ins), " +
+        $"case when exists (select from ins) then array(select e.id from {tables.Outbox} e where e.saga_id = $14 and e.due_at is null and e.id::text <> $3) end";
 }

@@ -7,7 +7,8 @@ namespace Sagas.Marten.Persistence.Parts;
 
 /// <summary>
 /// A saga's commit: its document at the next revision (checked against the one it was loaded at), the inbox record, the
-/// outgoing messages and the withdrawn schedules, all or nothing within its own statement.
+/// outgoing messages and the withdrawn schedules, all or nothing within its own statement; once committed, with the ids of
+/// the saga's rows it found ahead of its own messages in the outbox.
 /// </summary>
 internal sealed class SagaCommitPart(
     SagaDocumentSql sql,
@@ -17,7 +18,7 @@ internal sealed class SagaCommitPart(
     SagaColumns columns,
     int expectedVersion,
     MessageTransaction transaction,
-    DateTimeOffset now) : GroupPart<CommitResult>
+    DateTimeOffset now) : GroupPart<(CommitResult Result, Guid[] Ahead)>
 {
     public override NpgsqlBatchCommand CreateCommand()
     {
@@ -38,21 +39,25 @@ internal sealed class SagaCommitPart(
         return command;
     }
 
-    protected override async ValueTask<CommitResult> ReadAsync(NpgsqlDataReader reader)
+    protected override async ValueTask<(CommitResult Result, Guid[] Ahead)> ReadAsync(NpgsqlDataReader reader)
     {
         await reader.ReadAsync().ConfigureAwait(false);
-        return expectedVersion == 0
-            ? (reader.GetBoolean(0), reader.GetBoolean(1)) switch
+        if (expectedVersion == 0)
+        {
+            // A new saga: no message of it can be ahead of its first.
+            return ((reader.GetBoolean(0), reader.GetBoolean(1)) switch
             {
                 (false, _) => CommitResult.Duplicate,
                 (_, false) => CommitResult.Conflict,
                 _ => CommitResult.Committed,
-            }
-            : (reader.GetBoolean(0), reader.GetBoolean(1)) switch
-            {
-                (false, _) => CommitResult.Conflict,
-                (_, false) => CommitResult.Duplicate,
-                _ => CommitResult.Committed,
-            };
+            }, []);
+        }
+
+        return (reader.GetBoolean(0), reader.GetBoolean(1)) switch
+        {
+            (false, _) => (CommitResult.Conflict, []),
+            (_, false) => (CommitResult.Duplicate, []),
+            _ => (CommitResult.Committed, reader.GetFieldValue<Guid[]>(2)),
+        };
     }
 }

@@ -1,0 +1,163 @@
+using Checkout.Contracts;
+using Checkout.Simulation;
+using Microsoft.Extensions.DependencyInjection;
+using Sagas.Marten.Outbox;
+using Sagas.Outbox;
+using Sagas.Marten.Tests.Harness;
+using Sagas.Steps;
+using Sagas.Testing;
+
+namespace Sagas.Marten.Tests.Outbox;
+
+// An earlier message of a saga is still in the outbox when the saga commits its next one: its process died between its
+// commit and its send (a row written here, as that process would have left it), or it is about to be deleted by another
+// process that sent it. The next message must not overtake it.
+public sealed class When_a_sagas_earlier_message_is_still_in_the_outbox
+{
+    [Fact]
+    public async Task Its_next_message_is_left_to_the_relay_which_sends_both_in_commit_order()
+    {
+        var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_sagas_earlier_message_is_still_in_the_outbox) + "_relay");
+        var gate = new PaymentGate();
+        await using var checkout = await StartAsync(schema, gate, takeover: TimeSpan.FromSeconds(1));
+        var order = await PaymentRunningAsync(checkout);
+        await LeaveBehindAsync(schema, order.OrderId);
+
+        gate.Answer.SetResult();
+        await checkout.Sagas.WaitAsync(order.OrderId, s => s.Steps.Any(p => p is { Name: "ChargePayment", Status: StepStatus.Completed }), TimeSpan.FromSeconds(30));
+        await OutboxTable.UntilAsync(ReadyRowsOf(schema, order.OrderId), n => n == 2); // the left-behind one and ConfirmOrder
+        await Task.Delay(TimeSpan.FromSeconds(2)); // past the wait: ConfirmOrder is the relay's now, and the relay does not run
+        Assert.Equal(2, await PostgresDatabase.ScalarAsync(ReadyRowsOf(schema, order.OrderId)));
+        Assert.NotEqual(StepStatus.Completed, (await checkout.Sagas.WaitAsync(order.OrderId, _ => true, TimeSpan.FromSeconds(5))).Steps.Single(p => p.Name == "ConfirmOrder").Status);
+
+        checkout.Time.Advance(TimeSpan.FromSeconds(5)); // both older than the takeover delay (ConfirmOrder's deadline, 30 s, is not due)
+        var relay = checkout.Services.GetRequiredService<OutboxRelay>();
+        Assert.Equal(1, await relay.RelayBatchAsync(default)); // the left-behind message: ConfirmOrder waits behind it
+        Assert.Equal(0, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where destination like '%/left-behind'"));
+        Assert.Equal(1, await relay.RelayBatchAsync(default)); // then ConfirmOrder
+        await checkout.Sagas.WaitAsync(order.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task Its_next_message_waits_until_the_earlier_one_has_left_the_outbox()
+    {
+        var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_sagas_earlier_message_is_still_in_the_outbox) + "_wait");
+        var gate = new PaymentGate();
+        await using var checkout = await StartAsync(schema, gate, takeover: TimeSpan.FromMinutes(1));
+        var order = await PaymentRunningAsync(checkout);
+        await LeaveBehindAsync(schema, order.OrderId);
+
+        gate.Answer.SetResult();
+        await checkout.Sagas.WaitAsync(order.OrderId, s => s.Steps.Any(p => p is { Name: "ChargePayment", Status: StepStatus.Completed }), TimeSpan.FromSeconds(30));
+        await OutboxTable.UntilAsync(ReadyRowsOf(schema, order.OrderId), n => n == 2);
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        Assert.NotEqual(StepStatus.Completed, (await checkout.Sagas.WaitAsync(order.OrderId, _ => true, TimeSpan.FromSeconds(5))).Steps.Single(p => p.Name == "ConfirmOrder").Status);
+
+        // Its process sends it and deletes its row: ConfirmOrder goes at once, long before a relay would take it.
+        Assert.Equal(1, await PostgresDatabase.ScalarAsync($"with gone as (delete from {schema}.sagas_outbox where destination like '%/left-behind' returning 1) select count(*) from gone"));
+        await checkout.Sagas.WaitAsync(order.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+    }
+
+    private static Task<MartenCheckout> StartAsync(string schema, PaymentGate gate, TimeSpan takeover) => MartenCheckout.StartAsync(
+        schema,
+        services: s => s.AddSingleton(gate).AddScoped<IStepHandler<ChargePayment, PaymentCharged>, GatedPayments>(),
+        options: o =>
+        {
+            o.RunRelay = false; // the test drives the relay passes
+            o.RelayTakeoverDelay = takeover;
+        });
+
+    private static async Task<OrderSubmitted> PaymentRunningAsync(MartenCheckout checkout)
+    {
+        var order = OrderScenarios.Create(Scenario.Happy, 1);
+        await checkout.Bus.Publish(order);
+        await checkout.Sagas.WaitAsync(order.OrderId, s => s.Steps.Any(p => p is { Name: "ChargePayment", Status: StepStatus.Running }), TimeSpan.FromSeconds(30));
+        return order;
+    }
+
+    /// <summary>A message of the saga committed before the payment's reply and never sent, as a process dying would leave it.</summary>
+    private static Task<long> LeaveBehindAsync(string schema, Guid sagaId) => PostgresDatabase.ScalarAsync($$$"""
+        insert into {{{schema}}}.sagas_outbox (id, destination, content_type, body, saga_id, created_at)
+        values (gen_random_uuid(), 'loopback://localhost/left-behind', 'application/cloudevents+json',
+                convert_to('{"specversion":"1.0","type":"com.example.checkout.release-inventory.v1","source":"/probe","id":"left-1","datacontenttype":"application/json","data":{"orderId":"{{{sagaId}}}","reservationId":"left-1"}}', 'UTF8'),
+                '{{{sagaId}}}', now() - interval '1 minute');
+        select 0
+        """);
+
+    private static string ReadyRowsOf(string schema, Guid sagaId) => $"select count(*) from {schema}.sagas_outbox where saga_id = '{sagaId}' and due_at is null";
+
+    private sealed class PaymentGate
+    {
+        public TaskCompletionSource Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>A payment provider that answers when the test says so.</summary>
+    private sealed class GatedPayments(PaymentGate gate) : IStepHandler<ChargePayment, PaymentCharged>
+    {
+        public async ValueTask<StepOutcome<PaymentCharged>> HandleAsync(ChargePayment command, StepContext context)
+        {
+            await gate.Answer.Task.WaitAsync(context.CancellationToken);
+            return new PaymentCharged("pay-1");
+        }
+    }
+}
+
+// The message ahead is one this process is sending right now: its receiver committed the saga's next transition before
+// the send returned here (usual on a fast broker). The next message waits for that send, not for the row's delete.
+public sealed class When_the_message_ahead_is_being_sent_by_this_process
+{
+    private static readonly Guid Saga = Guid.NewGuid();
+
+    [Fact]
+    public async Task The_next_one_goes_once_that_send_succeeded()
+    {
+        var (order, ahead, next) = Behind();
+        order.Sending(ahead);
+
+        var maySend = order.MaySendAsync(next, default).AsTask();
+        await Task.Delay(100);
+        Assert.False(maySend.IsCompleted);
+
+        order.SendEnded(ahead, sent: true);
+        Assert.True(await maySend.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task The_next_one_is_left_to_the_relay_when_that_send_failed()
+    {
+        var (order, ahead, next) = Behind();
+        order.Sending(ahead);
+
+        var maySend = order.MaySendAsync(next, default).AsTask();
+        order.SendEnded(ahead, sent: false);
+
+        Assert.False(await maySend.WaitAsync(TimeSpan.FromSeconds(5))); // its row stays, and the takeover delay here is shorter than a poll
+    }
+
+    [Fact]
+    public async Task A_message_whose_commit_found_nothing_ahead_goes_at_once()
+    {
+        var (order, _, next) = Behind();
+
+        Assert.True(await order.MaySendAsync(next with { }, default)); // another instance: not the one recorded behind
+    }
+
+    private static (SagaOrder Order, OutboxMessage Ahead, OutboxMessage Next) Behind()
+    {
+        // Never connects: a poll would be the first use, and none is reached.
+        var order = new SagaOrder(Npgsql.NpgsqlDataSource.Create("Host=127.0.0.1;Port=1"), new Schema.SagasTables("unused"), new MartenSagasOptions { RelayTakeoverDelay = TimeSpan.FromMilliseconds(5) });
+        var ahead = Message();
+        var next = Message();
+        order.Behind([next], [ahead.Id]);
+        return (order, ahead, next);
+    }
+
+    private static OutboxMessage Message() => new()
+    {
+        Id = Guid.NewGuid(),
+        Destination = new Uri("loopback://localhost/step"),
+        ContentType = "application/cloudevents+json",
+        Body = new byte[] { 1 },
+        SagaId = Saga,
+    };
+}
