@@ -20,12 +20,7 @@ public sealed class When_a_sagas_earlier_message_is_still_in_the_outbox
         var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_sagas_earlier_message_is_still_in_the_outbox) + "_relay");
         var gate = new PaymentGate();
         await using var checkout = await StartAsync(schema, gate, takeover: TimeSpan.FromSeconds(1));
-        var order = await PaymentRunningAsync(checkout);
-        await LeaveBehindAsync(schema, order.OrderId);
-
-        gate.Answer.SetResult();
-        await checkout.Sagas.WaitAsync(order.OrderId, s => s.Steps.Any(p => p is { Name: "ChargePayment", Status: StepStatus.Completed }), TimeSpan.FromSeconds(30));
-        await OutboxTable.UntilAsync(ReadyRowsOf(schema, order.OrderId), n => n == 2); // the left-behind one and ConfirmOrder
+        var order = await ConfirmOrderCommittedBehindAsync(checkout, gate, schema);
         await Task.Delay(TimeSpan.FromSeconds(2)); // past the wait: ConfirmOrder is the relay's now, and the relay does not run
         Assert.Equal(2, await PostgresDatabase.ScalarAsync(ReadyRowsOf(schema, order.OrderId)));
         Assert.NotEqual(StepStatus.Completed, (await checkout.Sagas.WaitAsync(order.OrderId, _ => true, TimeSpan.FromSeconds(5))).Steps.Single(p => p.Name == "ConfirmOrder").Status);
@@ -44,12 +39,7 @@ public sealed class When_a_sagas_earlier_message_is_still_in_the_outbox
         var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_sagas_earlier_message_is_still_in_the_outbox) + "_wait");
         var gate = new PaymentGate();
         await using var checkout = await StartAsync(schema, gate, takeover: TimeSpan.FromMinutes(1));
-        var order = await PaymentRunningAsync(checkout);
-        await LeaveBehindAsync(schema, order.OrderId);
-
-        gate.Answer.SetResult();
-        await checkout.Sagas.WaitAsync(order.OrderId, s => s.Steps.Any(p => p is { Name: "ChargePayment", Status: StepStatus.Completed }), TimeSpan.FromSeconds(30));
-        await OutboxTable.UntilAsync(ReadyRowsOf(schema, order.OrderId), n => n == 2);
+        var order = await ConfirmOrderCommittedBehindAsync(checkout, gate, schema);
         await Task.Delay(TimeSpan.FromMilliseconds(500));
         Assert.NotEqual(StepStatus.Completed, (await checkout.Sagas.WaitAsync(order.OrderId, _ => true, TimeSpan.FromSeconds(5))).Steps.Single(p => p.Name == "ConfirmOrder").Status);
 
@@ -67,11 +57,20 @@ public sealed class When_a_sagas_earlier_message_is_still_in_the_outbox
             o.RelayTakeoverDelay = takeover;
         });
 
-    private static async Task<OrderSubmitted> PaymentRunningAsync(MartenCheckout checkout)
+    /// <summary>
+    /// Places an order; while its payment runs, leaves a message of its saga behind in the outbox; then lets the payment
+    /// answer, so that the saga commits ConfirmOrder behind that message.
+    /// </summary>
+    private static async Task<OrderSubmitted> ConfirmOrderCommittedBehindAsync(MartenCheckout checkout, PaymentGate gate, string schema)
     {
         var order = OrderScenarios.Create(Scenario.Happy, 1);
         await checkout.Bus.Publish(order);
         await checkout.Sagas.WaitAsync(order.OrderId, s => s.Steps.Any(p => p is { Name: "ChargePayment", Status: StepStatus.Running }), TimeSpan.FromSeconds(30));
+        await LeaveBehindAsync(schema, order.OrderId);
+
+        gate.Answer.SetResult();
+        await checkout.Sagas.WaitAsync(order.OrderId, s => s.Steps.Any(p => p is { Name: "ChargePayment", Status: StepStatus.Completed }), TimeSpan.FromSeconds(30));
+        await OutboxTable.UntilAsync(ReadyRowsOf(schema, order.OrderId), n => n == 2); // the left-behind one and ConfirmOrder
         return order;
     }
 
