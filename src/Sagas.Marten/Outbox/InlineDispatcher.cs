@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Sagas.Diagnostics;
+using Sagas.Faults;
 using Sagas.Outbox;
 
 namespace Sagas.Marten.Outbox;
@@ -68,7 +69,13 @@ internal sealed partial class InlineDispatcher(
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 LogSendFailed(logger, ex, message.Id);
-                Interlocked.Exchange(ref _pausedUntil, (time.GetUtcNow() + PauseAfterFailure).UtcTicks);
+                if (!InfrastructureFaults.IsReturnedMessage(ex))
+                {
+                    // The broker is likely down. One message it returned (no queue bound for it yet) is no reason to
+                    // hold back the others, which would then wait for the relay's takeover.
+                    Interlocked.Exchange(ref _pausedUntil, (time.GetUtcNow() + PauseAfterFailure).UtcTicks);
+                }
+
                 signal.Wake();
                 signal.NotifyAll();
                 continue;

@@ -36,7 +36,7 @@ public static class InfrastructureFaults
                     return true;
                 case HttpRequestException http:
                     return http.StatusCode is null || (int)http.StatusCode >= 500;
-                case var _ when current.GetType().FullName == "MassTransit.MessageReturnedException":
+                case var _ when current.GetType().FullName == ReturnedMessage:
                     return true; // RabbitMQ returned a message it could not route: its queue is not declared (yet)
                 case var _ when CloudServiceStatus(current) is { } status:
                     return IsUnavailableStatus(status);
@@ -45,6 +45,26 @@ public static class InfrastructureFaults
 
         return false;
     }
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> is the broker returning one message it could not route (RabbitMQ with
+    /// mandatory routing: no queue is bound for it yet). Unlike an outage it says nothing about the other messages.
+    /// Found by name, so that the core references no transport.
+    /// </summary>
+    internal static bool IsReturnedMessage(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current.GetType().FullName == ReturnedMessage)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private const string ReturnedMessage = "MassTransit.MessageReturnedException";
 
     // The HTTP status of a cloud SDK's service exception, found by name so that the core references no cloud SDK: AWS's
     // Amazon.Runtime.AmazonServiceException (AmazonSQSException and the others derive from it) and Azure's

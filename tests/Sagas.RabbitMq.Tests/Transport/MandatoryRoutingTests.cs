@@ -124,4 +124,50 @@ public sealed class When_a_message_has_no_queue_to_go_to_yet
         Assert.Equal(1, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where due_at is null and convert_from(body, 'UTF8') like '%{scanned.ParcelId}%'"));
         await host.StopAsync();
     }
+
+    [Fact]
+    public async Task The_messages_committed_after_it_are_still_sent_at_once()
+    {
+        var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_message_has_no_queue_to_go_to_yet) + "_at_once");
+        const string unbound = "com.example.tests.parcel-scanned.v1";
+        const string bound = "com.example.tests.parcel-delivered.v1";
+        var queue = "parcel-deliveries-" + Guid.NewGuid().ToString("N")[..8];
+        await using var connection = await Broker.ConnectAsync();
+        await using (var cleanup = await connection.CreateChannelAsync())
+        {
+            await cleanup.ExchangeDeleteAsync(unbound); // no binding left by an earlier run
+        }
+
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync(bound, ExchangeType.Fanout, durable: true, autoDelete: false); // as MassTransit declares it
+        await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: true);
+        await channel.QueueBindAsync(queue, bound, string.Empty);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSagas(sagas => sagas
+            .AddContracts(c => c.Add<ParcelScanned>().Add<ParcelDelivered>())
+            .UseMarten(o =>
+            {
+                o.ConnectionString = PostgresDatabase.ConnectionString;
+                o.SchemaName = schema;
+                o.RunRelay = false; // what is sent is sent by the fast path
+            })
+            .UseRabbitMq(o => o.ConnectionString = Broker.Address.ToString()));
+        using var host = builder.Build();
+        await host.StartAsync();
+        var publisher = host.Services.GetRequiredService<IOutboxPublisher>();
+        var scanned = new ParcelScanned(Guid.NewGuid());
+        var delivered = new ParcelDelivered(Guid.NewGuid());
+
+        // The broker returns the first. That says nothing about the broker's health: the next commit's message goes at
+        // once, not to a relay after its takeover delay (here no relay runs at all).
+        Assert.True(await publisher.PublishAsync(scanned, scanned.ParcelId.ToString()));
+        Assert.True(await publisher.PublishAsync(delivered, delivered.ParcelId.ToString()));
+        var received = await Broker.GetAsync(connection, queue, TimeSpan.FromSeconds(10));
+
+        Assert.NotNull(received);
+        Assert.Contains(delivered.ParcelId.ToString(), System.Text.Encoding.UTF8.GetString(received.Body.Span), StringComparison.Ordinal);
+        Assert.Equal(1, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where due_at is null and convert_from(body, 'UTF8') like '%{scanned.ParcelId}%'"));
+        await host.StopAsync();
+    }
 }
