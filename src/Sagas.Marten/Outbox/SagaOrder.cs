@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Npgsql;
+using Sagas.Diagnostics;
 using Sagas.Marten.Schema;
 using Sagas.Outbox;
 
@@ -115,7 +116,19 @@ internal sealed class SagaOrder(NpgsqlDataSource dataSource, SagasTables tables,
             }
         }
 
-        Guid[] waiting = [.. notSent];
+        if (notSent.Count == 0)
+        {
+            return true;
+        }
+
+        var sent = await WaitForAsync([.. notSent], cancellationToken).ConfigureAwait(false);
+        SagasDiagnostics.OutboxOrderWaits.Add(1, new KeyValuePair<string, object?>("outcome", sent ? "sent" : "relay"));
+        return sent;
+    }
+
+    /// <summary>Polls until the rows have left the table (true), or gives up near the takeover delay (false).</summary>
+    private async Task<bool> WaitForAsync(Guid[] waiting, CancellationToken cancellationToken)
+    {
         var giveUpAt = Stopwatch.GetTimestamp() + (long)(options.RelayTakeoverDelay.TotalSeconds * Stopwatch.Frequency) - (long)(Poll.TotalSeconds * Stopwatch.Frequency);
         try
         {

@@ -42,6 +42,13 @@ public static class SagasDiagnostics
     /// </summary>
     public static Counter<long> UnconfirmedEvents { get; } = Meter.CreateCounter<long>("sagas.outbox.unconfirmed", description: "Published events no consumer had recorded at their check, sent again or expired");
 
+    /// <summary>
+    /// Commits whose messages found an earlier message of their saga still in the outbox, sent by another process or not
+    /// yet (PostgreSQL), tagged <c>outcome</c>: <c>sent</c> (it left the table and the commit's messages went at once
+    /// after it), or <c>relay</c> (it stayed: the relay sends both, in commit order).
+    /// </summary>
+    public static Counter<long> OutboxOrderWaits { get; } = Meter.CreateCounter<long>("sagas.outbox.order_waits", description: "Commits whose messages waited for an earlier message of their saga still in the outbox");
+
     /// <summary>Saga commits that lost an optimistic-concurrency race and were run again.</summary>
     public static Counter<long> ConcurrencyRetries { get; } = Meter.CreateCounter<long>("sagas.concurrency.retries", description: "Saga transitions re-run on fresh state after a version conflict");
 

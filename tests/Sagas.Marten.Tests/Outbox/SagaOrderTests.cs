@@ -17,6 +17,7 @@ public sealed class When_a_sagas_earlier_message_is_still_in_the_outbox
     [Fact]
     public async Task Its_next_message_is_left_to_the_relay_which_sends_both_in_commit_order()
     {
+        using var measurements = new SagasMeasurements();
         var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_sagas_earlier_message_is_still_in_the_outbox) + "_relay");
         var gate = new PaymentGate();
         await using var checkout = await StartAsync(schema, gate, takeover: TimeSpan.FromSeconds(1));
@@ -24,6 +25,7 @@ public sealed class When_a_sagas_earlier_message_is_still_in_the_outbox
         await Task.Delay(TimeSpan.FromSeconds(2)); // past the wait: ConfirmOrder is the relay's now, and the relay does not run
         Assert.Equal(2, await PostgresDatabase.ScalarAsync(ReadyRowsOf(schema, order.OrderId)));
         Assert.NotEqual(StepStatus.Completed, (await checkout.Sagas.WaitAsync(order.OrderId, _ => true, TimeSpan.FromSeconds(5))).Steps.Single(p => p.Name == "ConfirmOrder").Status);
+        Assert.Contains(measurements.All, m => m is { Instrument: "sagas.outbox.order_waits" } && (string?)m.Tags["outcome"] == "relay");
 
         checkout.Time.Advance(TimeSpan.FromSeconds(5)); // both older than the takeover delay (ConfirmOrder's deadline, 30 s, is not due)
         var relay = checkout.Services.GetRequiredService<OutboxRelay>();
@@ -36,6 +38,7 @@ public sealed class When_a_sagas_earlier_message_is_still_in_the_outbox
     [Fact]
     public async Task Its_next_message_waits_until_the_earlier_one_has_left_the_outbox()
     {
+        using var measurements = new SagasMeasurements();
         var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_sagas_earlier_message_is_still_in_the_outbox) + "_wait");
         var gate = new PaymentGate();
         await using var checkout = await StartAsync(schema, gate, takeover: TimeSpan.FromMinutes(1));
@@ -46,6 +49,7 @@ public sealed class When_a_sagas_earlier_message_is_still_in_the_outbox
         // Its process sends it and deletes its row: ConfirmOrder goes at once, long before a relay would take it.
         Assert.Equal(1, await PostgresDatabase.ScalarAsync($"with gone as (delete from {schema}.sagas_outbox where destination like '%/left-behind' returning 1) select count(*) from gone"));
         await checkout.Sagas.WaitAsync(order.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+        Assert.Contains(measurements.All, m => m is { Instrument: "sagas.outbox.order_waits" } && (string?)m.Tags["outcome"] == "sent");
     }
 
     private static Task<MartenCheckout> StartAsync(string schema, PaymentGate gate, TimeSpan takeover) => MartenCheckout.StartAsync(
