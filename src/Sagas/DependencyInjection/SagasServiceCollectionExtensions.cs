@@ -65,6 +65,10 @@ public static class SagasServiceCollectionExtensions
         services.TryAddSingleton<Sagas.Placement.StepPlacements>();
         services.TryAddSingleton<IStepReplyHandler, Sagas.Gateway.BusStepReplyHandler>();
 
+        // MassTransit 8 leaves a running consumer's token uncancelled at stop unless told when: a handler that honours its
+        // token would keep the host from stopping until the host gives up. Values the application set are kept.
+        services.AddOptions<MassTransitHostOptions>().PostConfigure(ApplyStopDefaults);
+
         services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
@@ -85,6 +89,21 @@ public static class SagasServiceCollectionExtensions
             });
         });
         return builder;
+    }
+
+    /// <summary>How long stopping the bus may take, unless the application says: within the host's default 30 s.</summary>
+    internal static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(25);
+
+    /// <summary>
+    /// How long running handlers have to finish once the bus stops before their cancellation token is cancelled, unless
+    /// the application says (never longer than the stop itself). What they leave unfinished is redelivered.
+    /// </summary>
+    internal static readonly TimeSpan DefaultConsumerStopTimeout = TimeSpan.FromSeconds(10);
+
+    private static void ApplyStopDefaults(MassTransitHostOptions options)
+    {
+        options.StopTimeout ??= DefaultStopTimeout;
+        options.ConsumerStopTimeout ??= DefaultConsumerStopTimeout < options.StopTimeout ? DefaultConsumerStopTimeout : options.StopTimeout;
     }
 
     private static void ConfigureBus(IBusRegistrationContext context, IBusFactoryConfigurator cfg)

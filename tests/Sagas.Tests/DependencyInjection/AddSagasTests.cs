@@ -1,6 +1,9 @@
+using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Sagas.Steps;
+using Sagas.Testing;
 using Sagas.Tests.Onboarding;
 
 namespace Sagas.Tests.DependencyInjection;
@@ -196,5 +199,78 @@ public sealed class AddSagasTests
         var error = Assert.Throws<InvalidOperationException>(() => services.AddSagas(sagas => sagas.AddContracts(c => c.Add<OnboardingState>())));
 
         Assert.Contains("[CloudEventContract(", error.Message, StringComparison.Ordinal);
+    }
+}
+
+public sealed class When_the_bus_stops
+{
+    [Fact]
+    public void It_may_take_25_seconds_and_cancels_running_handlers_after_10()
+    {
+        var services = new ServiceCollection();
+        services.AddSagas(sagas => sagas.AddOnboarding());
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<MassTransitHostOptions>>().Value;
+
+        Assert.Equal(TimeSpan.FromSeconds(25), options.StopTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.ConsumerStopTimeout);
+    }
+
+    [Fact]
+    public void What_the_application_set_is_kept_and_handlers_are_never_given_longer_than_the_stop()
+    {
+        var services = new ServiceCollection();
+        services.Configure<MassTransitHostOptions>(o => o.StopTimeout = TimeSpan.FromSeconds(4));
+        services.AddSagas(sagas => sagas.AddOnboarding());
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<MassTransitHostOptions>>().Value;
+
+        Assert.Equal(TimeSpan.FromSeconds(4), options.StopTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(4), options.ConsumerStopTimeout);
+    }
+
+    [Fact]
+    public async Task A_handler_waiting_on_its_token_is_cancelled_and_the_stop_completes()
+    {
+        var provider = new SilentProvider();
+        var host = await SagaTestHost.StartAsync(
+            sagas => sagas.AddOnboarding(),
+            services => services.AddSingleton(provider).AddScoped<IStepHandler<CreateAccount, Done>, SilentAccounts>());
+        await host.Bus.Publish(new SignupReceived(Guid.NewGuid(), "ann@new.example"));
+        await provider.Called.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Stops the bus, which gives up after 30 s: MassTransit alone would wait for the handler until then.
+        await host.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.True(provider.Cancelled.Task.IsCompletedSuccessfully);
+    }
+
+    private sealed class SilentProvider
+    {
+        public TaskCompletionSource Called { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>An account service that never answers, but honours its token.</summary>
+    private sealed class SilentAccounts(SilentProvider provider) : IStepHandler<CreateAccount, Done>
+    {
+        public async ValueTask<StepOutcome<Done>> HandleAsync(CreateAccount command, StepContext context)
+        {
+            provider.Called.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, context.CancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                provider.Cancelled.TrySetResult();
+                throw;
+            }
+
+            throw new InvalidOperationException("unreachable");
+        }
     }
 }
