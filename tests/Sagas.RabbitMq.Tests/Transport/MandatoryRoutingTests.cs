@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using Sagas.Contracts;
+using Sagas.Marten;
 using Sagas.Outbox;
 using Sagas.RabbitMq.Tests.Harness;
 using Sagas.Testing;
@@ -17,6 +18,25 @@ public sealed record ParcelDelivered(Guid ParcelId);
 
 public sealed class When_a_message_has_no_queue_to_go_to_yet
 {
+    /// <summary>A host publishing both events through its outbox on PostgreSQL and RabbitMQ (mandatory routing, the default).</summary>
+    private static async Task<IHost> StartAsync(string schema, Action<MartenSagasOptions> options)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSagas(sagas => sagas
+            .AddContracts(c => c.Add<ParcelScanned>().Add<ParcelDelivered>())
+            .UseMarten(o =>
+            {
+                o.ConnectionString = PostgresDatabase.ConnectionString;
+                o.SchemaName = schema;
+                options(o);
+            })
+            .UseRabbitMq(o => o.ConnectionString = Broker.Address.ToString()));
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
     [Fact]
     public async Task It_stays_in_the_outbox_until_a_queue_is_bound_then_it_is_delivered()
     {
@@ -29,20 +49,11 @@ public sealed class When_a_message_has_no_queue_to_go_to_yet
             await cleanup.ExchangeDeleteAsync(exchange); // no binding left by an earlier run
         }
 
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSagas(sagas => sagas
-            .AddContracts(c => c.Add<ParcelScanned>())
-            .UseMarten(o =>
-            {
-                o.ConnectionString = PostgresDatabase.ConnectionString;
-                o.SchemaName = schema;
-                o.RelayTakeoverDelay = TimeSpan.FromMilliseconds(100);
-                o.RelayPollInterval = TimeSpan.FromMilliseconds(200);
-            })
-            .UseRabbitMq(o => o.ConnectionString = Broker.Address.ToString()));
-        using var host = builder.Build();
-        await host.StartAsync();
+        using var host = await StartAsync(schema, o =>
+        {
+            o.RelayTakeoverDelay = TimeSpan.FromMilliseconds(100);
+            o.RelayPollInterval = TimeSpan.FromMilliseconds(200);
+        });
         var parcel = new ParcelScanned(Guid.NewGuid());
 
         Assert.True(await host.Services.GetRequiredService<IOutboxPublisher>().PublishAsync(parcel, parcel.ParcelId.ToString()));
@@ -85,24 +96,15 @@ public sealed class When_a_message_has_no_queue_to_go_to_yet
             await cleanup.ExchangeDeleteAsync(later);
         }
 
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSagas(sagas => sagas
-            .AddContracts(c => c.Add<ParcelScanned>().Add<ParcelDelivered>())
-            .UseMarten(o =>
-            {
-                o.ConnectionString = PostgresDatabase.ConnectionString;
-                o.SchemaName = schema;
-                o.RelayTakeoverDelay = TimeSpan.FromMilliseconds(100);
-                o.RelayPollInterval = TimeSpan.FromMilliseconds(200);
-                o.RelaySendRetries = 1;
-                o.RelaySendRetryDelay = TimeSpan.FromMilliseconds(50);
-                o.RelaySendRetryMaxDelay = TimeSpan.FromMilliseconds(500);
-                o.RelayBatchSize = 1; // the held-back message alone would fill every claim, were it claimed while it waits
-            })
-            .UseRabbitMq(o => o.ConnectionString = Broker.Address.ToString()));
-        using var host = builder.Build();
-        await host.StartAsync();
+        using var host = await StartAsync(schema, o =>
+        {
+            o.RelayTakeoverDelay = TimeSpan.FromMilliseconds(100);
+            o.RelayPollInterval = TimeSpan.FromMilliseconds(200);
+            o.RelaySendRetries = 1;
+            o.RelaySendRetryDelay = TimeSpan.FromMilliseconds(50);
+            o.RelaySendRetryMaxDelay = TimeSpan.FromMilliseconds(500);
+            o.RelayBatchSize = 1; // the held-back message alone would fill every claim, were it claimed while it waits
+        });
         var publisher = host.Services.GetRequiredService<IOutboxPublisher>();
         var scanned = new ParcelScanned(Guid.NewGuid());
         var delivered = new ParcelDelivered(Guid.NewGuid());
@@ -142,19 +144,7 @@ public sealed class When_a_message_has_no_queue_to_go_to_yet
         await channel.ExchangeDeclareAsync(bound, ExchangeType.Fanout, durable: true, autoDelete: false); // as MassTransit declares it
         await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: true);
         await channel.QueueBindAsync(queue, bound, string.Empty);
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSagas(sagas => sagas
-            .AddContracts(c => c.Add<ParcelScanned>().Add<ParcelDelivered>())
-            .UseMarten(o =>
-            {
-                o.ConnectionString = PostgresDatabase.ConnectionString;
-                o.SchemaName = schema;
-                o.RunRelay = false; // what is sent is sent by the fast path
-            })
-            .UseRabbitMq(o => o.ConnectionString = Broker.Address.ToString()));
-        using var host = builder.Build();
-        await host.StartAsync();
+        using var host = await StartAsync(schema, o => o.RunRelay = false); // what is sent is sent by the fast path
         var publisher = host.Services.GetRequiredService<IOutboxPublisher>();
         var scanned = new ParcelScanned(Guid.NewGuid());
         var delivered = new ParcelDelivered(Guid.NewGuid());
