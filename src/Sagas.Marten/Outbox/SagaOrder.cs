@@ -14,9 +14,10 @@ namespace Sagas.Marten.Outbox;
 /// saga's rows it found in the table (<see cref="Persistence.SagaDocumentSql.Update"/>: all but the message being
 /// handled); the store passes them here with the commit's messages (<see cref="Behind"/>). Before the first of them is
 /// sent, the dispatcher asks <see cref="MaySendAsync"/>: a row this process sent a moment ago (its delete is only
-/// batched) is no reason to wait, one it is sending now is waited for until its send ends; any other is waited for until it leaves the table (sent by its process, or by a relay),
-/// polled every few milliseconds, but never as long as <see cref="MartenSagasOptions.RelayTakeoverDelay"/>: then the
-/// messages are left to the relay, which sends a saga's rows in commit order.
+/// batched) is no reason to wait; one it is sending now is waited for until its send ends; any other is polled every
+/// few milliseconds until it has left the table (sent by its process, or by a relay), but never as long as
+/// <see cref="MartenSagasOptions.RelayTakeoverDelay"/>: then the messages are left to the relay, which sends a saga's
+/// rows in commit order.
 /// </summary>
 /// <remarks>
 /// The usual wait is a saga handled by two processes in turn: the row of the message the other one sent last stays until
