@@ -91,7 +91,10 @@ public static class SagasServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>How long stopping the bus may take, unless the application says: within the host's default 30 s.</summary>
+    /// <summary>
+    /// How long stopping the bus may take, unless the application says: within the host's default 30 s, or as long as the
+    /// handlers' time if the application set that longer.
+    /// </summary>
     internal static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(25);
 
     /// <summary>
@@ -102,7 +105,7 @@ public static class SagasServiceCollectionExtensions
 
     private static void ApplyStopDefaults(MassTransitHostOptions options)
     {
-        options.StopTimeout ??= DefaultStopTimeout;
+        options.StopTimeout ??= options.ConsumerStopTimeout > DefaultStopTimeout ? options.ConsumerStopTimeout : DefaultStopTimeout;
         options.ConsumerStopTimeout ??= DefaultConsumerStopTimeout < options.StopTimeout ? DefaultConsumerStopTimeout : options.StopTimeout;
     }
 

@@ -232,6 +232,20 @@ public sealed class When_the_bus_stops
     }
 
     [Fact]
+    public void Handlers_given_longer_by_the_application_make_the_stop_as_long()
+    {
+        var services = new ServiceCollection();
+        services.Configure<MassTransitHostOptions>(o => o.ConsumerStopTimeout = TimeSpan.FromSeconds(40));
+        services.AddSagas(sagas => sagas.AddOnboarding());
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<MassTransitHostOptions>>().Value; // MassTransit refuses a stop shorter than the handlers' time
+
+        Assert.Equal(TimeSpan.FromSeconds(40), options.StopTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(40), options.ConsumerStopTimeout);
+    }
+
+    [Fact]
     public async Task A_handler_waiting_on_its_token_is_cancelled_and_the_stop_completes()
     {
         var provider = new SilentProvider();
