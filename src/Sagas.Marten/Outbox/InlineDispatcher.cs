@@ -31,7 +31,7 @@ internal sealed partial class InlineDispatcher(
     {
         var now = time.GetUtcNow();
         var bus = services.GetRequiredService<IBus>();
-        Guid? leftToRelay = null; // a saga whose message waits for the relay: its later messages too
+        HashSet<Guid>? leftToRelay = null; // sagas with a message left in the outbox here: their later ones go after it, through the relay
         foreach (var message in messages)
         {
             if (message.DueTime > now)
@@ -51,9 +51,9 @@ internal sealed partial class InlineDispatcher(
                 continue;
             }
 
-            if ((message.SagaId is not null && message.SagaId == leftToRelay) || !await order.MaySendAsync(message, cancellationToken).ConfigureAwait(false))
+            if ((message.SagaId is { } saga && leftToRelay?.Contains(saga) == true) || !await order.MaySendAsync(message, cancellationToken).ConfigureAwait(false))
             {
-                leftToRelay = message.SagaId; // an earlier message of its saga is still in the outbox: the relay sends both in order
+                leftToRelay = Remember(leftToRelay, message); // an earlier message of its saga is in the outbox: the relay sends both, in order
                 continue;
             }
 
@@ -76,6 +76,7 @@ internal sealed partial class InlineDispatcher(
                     Interlocked.Exchange(ref _pausedUntil, (time.GetUtcNow() + PauseAfterFailure).UtcTicks);
                 }
 
+                leftToRelay = Remember(leftToRelay, message); // its saga's later messages must not overtake it
                 signal.Wake();
                 signal.NotifyAll();
                 continue;
@@ -93,6 +94,17 @@ internal sealed partial class InlineDispatcher(
 
             reaper.Delivered(message.Id, options.KeepsUntilConfirmed(message));
         }
+    }
+
+    /// <summary>Adds the message's saga, if it has one, to the sagas whose later messages are left to the relay.</summary>
+    private static HashSet<Guid>? Remember(HashSet<Guid>? sagas, OutboxMessage message)
+    {
+        if (message.SagaId is { } saga)
+        {
+            (sagas ??= []).Add(saga);
+        }
+
+        return sagas;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sending outbox message {MessageId} right after its commit failed; the relay will deliver it")]

@@ -25,7 +25,7 @@ public sealed class MartenCheckout : IAsyncDisposable
 
     public MassTransit.IBus Bus => Services.GetRequiredService<MassTransit.IBus>();
 
-    public static async Task<MartenCheckout> StartAsync(string schema, FakeTimeProvider? time = null, Action<IServiceCollection>? services = null, Action<MartenSagasOptions>? options = null)
+    public static async Task<MartenCheckout> StartAsync(string schema, FakeTimeProvider? time = null, Action<IServiceCollection>? services = null, Action<MartenSagasOptions>? options = null, Action<SagasBuilder>? sagas = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
@@ -37,21 +37,20 @@ public sealed class MartenCheckout : IAsyncDisposable
             Retry = new Sagas.Steps.StepRetryOptions { MaxAttempts = 3, InitialDelay = TimeSpan.FromSeconds(1), Jitter = 0 },
         });
         services?.Invoke(builder.Services);
-        builder.Services.AddSagas(sagas => sagas.AddCheckout().UseMarten(o =>
+        builder.Services.AddSagas(s =>
         {
-            o.ConnectionString = PostgresDatabase.ConnectionString;
-            o.SchemaName = schema;
-            o.RelayTakeoverDelay = TimeSpan.Zero;
-            options?.Invoke(o);
-        }));
-        // A test handler may wait forever on its token (a provider that never answers): MassTransit 8 cancels the
-        // tokens of running consumers at stop only with ConsumerStopTimeout, so stopping the host would otherwise wait
-        // on them until the stop itself is given up.
-        builder.Services.Configure<MassTransit.MassTransitHostOptions>(o =>
-        {
-            o.StopTimeout = TimeSpan.FromSeconds(30);
-            o.ConsumerStopTimeout = TimeSpan.FromSeconds(2);
+            s.AddCheckout().UseMarten(o =>
+            {
+                o.ConnectionString = PostgresDatabase.ConnectionString;
+                o.SchemaName = schema;
+                o.RelayTakeoverDelay = TimeSpan.Zero;
+                options?.Invoke(o);
+            });
+            sagas?.Invoke(s);
         });
+        // A test handler may wait forever on its token (a provider that never answers): cancel it 2 s into a stop, not
+        // after the 10 s AddSagas gives handlers.
+        builder.Services.Configure<MassTransit.MassTransitHostOptions>(o => o.ConsumerStopTimeout = TimeSpan.FromSeconds(2));
         var host = builder.Build();
         // MassTransit keeps its log context in a static; point it at this host's logger factory, not the one a
         // previous host in this test process disposed.
