@@ -18,6 +18,32 @@ public sealed record ParcelDelivered(Guid ParcelId);
 
 public sealed class When_a_message_has_no_queue_to_go_to_yet
 {
+    private const string ScannedExchange = "com.example.tests.parcel-scanned.v1";
+    private const string DeliveredExchange = "com.example.tests.parcel-delivered.v1";
+
+    /// <summary>Deletes the exchanges, so that no binding an earlier run left is there.</summary>
+    private static async Task DeleteExchangesAsync(IConnection connection, params string[] exchanges)
+    {
+        await using var channel = await connection.CreateChannelAsync();
+        foreach (var exchange in exchanges)
+        {
+            await channel.ExchangeDeleteAsync(exchange);
+        }
+    }
+
+    /// <summary>A consumer's queue on the exchange, declared as MassTransit declares it.</summary>
+    private static async Task BindQueueAsync(IConnection connection, string exchange, string queue)
+    {
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
+        await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: true);
+        await channel.QueueBindAsync(queue, exchange, string.Empty);
+    }
+
+    /// <summary>How many ready outbox rows carry the parcel.</summary>
+    private static Task<long> ReadyRowsAsync(string schema, Guid parcelId)
+        => PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where due_at is null and convert_from(body, 'UTF8') like '%{parcelId}%'");
+
     /// <summary>A host publishing both events through its outbox on PostgreSQL and RabbitMQ (mandatory routing, the default).</summary>
     private static async Task<IHost> StartAsync(string schema, Action<MartenSagasOptions> options)
     {
@@ -41,13 +67,9 @@ public sealed class When_a_message_has_no_queue_to_go_to_yet
     public async Task It_stays_in_the_outbox_until_a_queue_is_bound_then_it_is_delivered()
     {
         var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_message_has_no_queue_to_go_to_yet));
-        const string exchange = "com.example.tests.parcel-scanned.v1";
         var queue = "parcel-scans-" + Guid.NewGuid().ToString("N")[..8];
         await using var connection = await Broker.ConnectAsync();
-        await using (var cleanup = await connection.CreateChannelAsync())
-        {
-            await cleanup.ExchangeDeleteAsync(exchange); // no binding left by an earlier run
-        }
+        await DeleteExchangesAsync(connection, ScannedExchange);
 
         using var host = await StartAsync(schema, o =>
         {
@@ -63,9 +85,7 @@ public sealed class When_a_message_has_no_queue_to_go_to_yet
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal(1, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox"));
 
-        await using var channel = await connection.CreateChannelAsync();
-        await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: true);
-        await channel.QueueBindAsync(queue, exchange, string.Empty);
+        await BindQueueAsync(connection, ScannedExchange, queue);
         var delivered = await Broker.GetAsync(connection, queue, TimeSpan.FromSeconds(60));
 
         Assert.NotNull(delivered);
@@ -82,19 +102,14 @@ public sealed class When_a_message_has_no_queue_to_go_to_yet
         Assert.Equal(1, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where confirm_source is not null"));
         await host.StopAsync();
     }
+
     [Fact]
     public async Task The_relay_sends_the_messages_behind_it_meanwhile()
     {
         var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_message_has_no_queue_to_go_to_yet) + "_behind");
-        const string unbound = "com.example.tests.parcel-scanned.v1";
-        const string later = "com.example.tests.parcel-delivered.v1";
         var queue = "parcel-deliveries-" + Guid.NewGuid().ToString("N")[..8];
         await using var connection = await Broker.ConnectAsync();
-        await using (var cleanup = await connection.CreateChannelAsync())
-        {
-            await cleanup.ExchangeDeleteAsync(unbound); // no binding left by an earlier run
-            await cleanup.ExchangeDeleteAsync(later);
-        }
+        await DeleteExchangesAsync(connection, ScannedExchange, DeliveredExchange);
 
         using var host = await StartAsync(schema, o =>
         {
@@ -115,15 +130,12 @@ public sealed class When_a_message_has_no_queue_to_go_to_yet
         Assert.Equal(2, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox"));
 
         // A consumer of the second comes: the relay sends it although the first still cannot go anywhere.
-        await using var channel = await connection.CreateChannelAsync();
-        await channel.ExchangeDeclareAsync(later, ExchangeType.Fanout, durable: true, autoDelete: false); // as MassTransit declares it
-        await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: true);
-        await channel.QueueBindAsync(queue, later, string.Empty);
+        await BindQueueAsync(connection, DeliveredExchange, queue);
         var received = await Broker.GetAsync(connection, queue, TimeSpan.FromSeconds(30));
 
         Assert.NotNull(received);
         Assert.Contains(delivered.ParcelId.ToString(), System.Text.Encoding.UTF8.GetString(received.Body.Span), StringComparison.Ordinal);
-        Assert.Equal(1, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where due_at is null and convert_from(body, 'UTF8') like '%{scanned.ParcelId}%'"));
+        Assert.Equal(1, await ReadyRowsAsync(schema, scanned.ParcelId));
         await host.StopAsync();
     }
 
@@ -131,19 +143,10 @@ public sealed class When_a_message_has_no_queue_to_go_to_yet
     public async Task The_messages_committed_after_it_are_still_sent_at_once()
     {
         var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_message_has_no_queue_to_go_to_yet) + "_at_once");
-        const string unbound = "com.example.tests.parcel-scanned.v1";
-        const string bound = "com.example.tests.parcel-delivered.v1";
         var queue = "parcel-deliveries-" + Guid.NewGuid().ToString("N")[..8];
         await using var connection = await Broker.ConnectAsync();
-        await using (var cleanup = await connection.CreateChannelAsync())
-        {
-            await cleanup.ExchangeDeleteAsync(unbound); // no binding left by an earlier run
-        }
-
-        await using var channel = await connection.CreateChannelAsync();
-        await channel.ExchangeDeclareAsync(bound, ExchangeType.Fanout, durable: true, autoDelete: false); // as MassTransit declares it
-        await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: true);
-        await channel.QueueBindAsync(queue, bound, string.Empty);
+        await DeleteExchangesAsync(connection, ScannedExchange);
+        await BindQueueAsync(connection, DeliveredExchange, queue);
         using var host = await StartAsync(schema, o => o.RunRelay = false); // what is sent is sent by the fast path
         var publisher = host.Services.GetRequiredService<IOutboxPublisher>();
         var scanned = new ParcelScanned(Guid.NewGuid());
@@ -157,7 +160,7 @@ public sealed class When_a_message_has_no_queue_to_go_to_yet
 
         Assert.NotNull(received);
         Assert.Contains(delivered.ParcelId.ToString(), System.Text.Encoding.UTF8.GetString(received.Body.Span), StringComparison.Ordinal);
-        Assert.Equal(1, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where due_at is null and convert_from(body, 'UTF8') like '%{scanned.ParcelId}%'"));
+        Assert.Equal(1, await ReadyRowsAsync(schema, scanned.ParcelId));
         await host.StopAsync();
     }
 }

@@ -207,11 +207,7 @@ public sealed class When_the_bus_stops
     [Fact]
     public void It_may_take_25_seconds_and_cancels_running_handlers_after_10()
     {
-        var services = new ServiceCollection();
-        services.AddSagas(sagas => sagas.AddOnboarding());
-        using var provider = services.BuildServiceProvider();
-
-        var options = provider.GetRequiredService<IOptions<MassTransitHostOptions>>().Value;
+        var options = StopOptions(_ => { });
 
         Assert.Equal(TimeSpan.FromSeconds(25), options.StopTimeout);
         Assert.Equal(TimeSpan.FromSeconds(10), options.ConsumerStopTimeout);
@@ -220,12 +216,7 @@ public sealed class When_the_bus_stops
     [Fact]
     public void What_the_application_set_is_kept_and_handlers_are_never_given_longer_than_the_stop()
     {
-        var services = new ServiceCollection();
-        services.Configure<MassTransitHostOptions>(o => o.StopTimeout = TimeSpan.FromSeconds(4));
-        services.AddSagas(sagas => sagas.AddOnboarding());
-        using var provider = services.BuildServiceProvider();
-
-        var options = provider.GetRequiredService<IOptions<MassTransitHostOptions>>().Value;
+        var options = StopOptions(o => o.StopTimeout = TimeSpan.FromSeconds(4));
 
         Assert.Equal(TimeSpan.FromSeconds(4), options.StopTimeout);
         Assert.Equal(TimeSpan.FromSeconds(4), options.ConsumerStopTimeout);
@@ -234,12 +225,7 @@ public sealed class When_the_bus_stops
     [Fact]
     public void Handlers_given_longer_by_the_application_make_the_stop_as_long()
     {
-        var services = new ServiceCollection();
-        services.Configure<MassTransitHostOptions>(o => o.ConsumerStopTimeout = TimeSpan.FromSeconds(40));
-        services.AddSagas(sagas => sagas.AddOnboarding());
-        using var provider = services.BuildServiceProvider();
-
-        var options = provider.GetRequiredService<IOptions<MassTransitHostOptions>>().Value; // MassTransit refuses a stop shorter than the handlers' time
+        var options = StopOptions(o => o.ConsumerStopTimeout = TimeSpan.FromSeconds(40)); // MassTransit refuses a stop shorter than the handlers' time
 
         Assert.Equal(TimeSpan.FromSeconds(40), options.StopTimeout);
         Assert.Equal(TimeSpan.FromSeconds(40), options.ConsumerStopTimeout);
@@ -259,6 +245,16 @@ public sealed class When_the_bus_stops
         await host.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20));
 
         Assert.True(provider.Cancelled.Task.IsCompletedSuccessfully);
+    }
+
+    /// <summary>MassTransit's host options as an application gets them: its own settings first, then AddSagas.</summary>
+    private static MassTransitHostOptions StopOptions(Action<MassTransitHostOptions> application)
+    {
+        var services = new ServiceCollection();
+        services.Configure(application);
+        services.AddSagas(sagas => sagas.AddOnboarding());
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IOptions<MassTransitHostOptions>>().Value;
     }
 
     private sealed class SilentProvider
