@@ -8,10 +8,10 @@ internal sealed class OutboxQueries(SagasTables tables)
 
     /// <summary>
     /// Ready rows (<c>$1</c> most, created at or before <c>$2</c>, not among the rows <c>$3</c> this relay holds back), each
-    /// only at the head of its saga: no earlier ready row
-    /// of the same saga is left in the table (in this statement's snapshot). A relay holding a saga's head locked until its
-    /// transaction ends keeps everyone else off that saga, so a saga's messages are sent in commit order even with several
-    /// relays. Reads <c>ix_sagas_outbox_ready</c> in key order (an index scan also marks dead entries, so later scans skip them).
+    /// only at the head of its saga: no earlier ready row of the same saga is left in the table (in this statement's
+    /// snapshot). A relay holding a saga's head locked until its transaction ends keeps everyone else off that saga, so a
+    /// saga's messages are sent in commit order even with several relays. Reads <c>ix_sagas_outbox_ready</c> in key order
+    /// (an index scan also marks dead entries, so later scans skip them).
     /// </summary>
     public string ClaimReady { get; } =
         $"select {Columns} from {tables.Outbox} c where due_at is null and created_at <= $2 and not (seq = any($3)) " +
