@@ -28,13 +28,14 @@ internal sealed class SagaDocumentSql(string table, SagasTables tables)
         $"doc as (insert into {table} (id, data, mt_dotnet_type, wake_at, current_state, current_step, started_at, mt_version, mt_last_modified) " +
         "select $14, $15, $16, $17, $18, $19, $20, 1, transaction_timestamp() where (select fresh from chk) on conflict (id) do nothing returning 1), " +
         $"ins as (insert into {tables.Inbox} (endpoint, source, id, received_at) select {TransactionEffects.InboxValues} where exists (select from doc) on conflict do nothing returning 1), " +
-        $"{TransactionEffects.Sql(tables)} " +
+        $"{TransactionEffects.Sql(tables, sagaCommit: true)} " +
         "select (select fresh from chk), exists (select from doc), " +
         "case when exists (select from doc) and not exists (select from ins) then format('sagas: the inbox record %s appeared while saga %s was created', $3, $14)::int end";
 
     /// <summary>
     /// A new revision of a stored saga: returns (revision matched and row locked, inbox record written, the ids of the
-    /// saga's rows still in the outbox ahead of this commit's, the handled message's own excepted). Parameters after
+    /// saga's rows still in the outbox ahead of this commit's, the handled message's own excepted: rows its own transitions
+    /// committed, not a consumer's reply to it). Parameters after
     /// the effects': <c>$14</c> id, <c>$15</c> data, <c>$16</c> .NET type, <c>$17</c> wake-at, <c>$18</c> current state, <c>$19</c>
     /// current step, <c>$20</c> started-at, <c>$21</c> expected revision.
     /// </summary>
@@ -49,7 +50,7 @@ internal sealed class SagaDocumentSql(string table, SagasTables tables)
         $"ins as (insert into {tables.Inbox} (endpoint, source, id, received_at) select {TransactionEffects.InboxValues} where exists (select from chk) on conflict do nothing returning 1), " +
         $"doc as (update {table} set data = $15, mt_dotnet_type = $16, wake_at = $17, current_state = $18, current_step = $19, started_at = $20, mt_version = $21 + 1, mt_last_modified = transaction_timestamp() " +
         "where id = $14 and exists (select from ins) returning 1), " +
-        $"{TransactionEffects.Sql(tables)} " +
+        $"{TransactionEffects.Sql(tables, sagaCommit: true)} " +
         "select exists (select from chk), exists (select from ins), " +
-        $"case when exists (select from ins) then array(select e.id from {tables.Outbox} e where e.saga_id = $14 and e.due_at is null and e.id::text <> $3) end";
+        $"case when exists (select from ins) then array(select e.id from {tables.Outbox} e where e.saga_id = $14 and e.due_at is null and e.saga_commit is not false and e.id::text <> $3) end";
 }

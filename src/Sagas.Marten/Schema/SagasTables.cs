@@ -34,6 +34,7 @@ internal sealed class SagasTables(string schema)
         outbox.AddColumn("body", "bytea").NotNull();
         outbox.AddColumn("headers", "jsonb");
         outbox.AddColumn("saga_id", "uuid");
+        outbox.AddColumn("saga_commit", "boolean"); // null: written before the column, when every row with a saga id counted as the saga's own
         outbox.AddColumn("due_at", "timestamptz");
         outbox.AddColumn("created_at", "timestamptz").NotNull();
         outbox.AddColumn("confirm_source", "text");

@@ -2,8 +2,10 @@ using Checkout.Contracts;
 using Checkout.Simulation;
 using Microsoft.Extensions.DependencyInjection;
 using Sagas.Marten.Outbox;
+using Sagas.Inbox;
 using Sagas.Outbox;
 using Sagas.Marten.Tests.Harness;
+using Sagas.Persistence;
 using Sagas.Steps;
 using Sagas.Testing;
 
@@ -21,7 +23,8 @@ public sealed class When_a_sagas_earlier_message_is_still_in_the_outbox
         var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_sagas_earlier_message_is_still_in_the_outbox) + "_relay");
         var gate = new PaymentGate();
         await using var checkout = await StartAsync(schema, gate, takeover: TimeSpan.FromSeconds(1));
-        var order = await ConfirmOrderCommittedBehindAsync(checkout, gate, schema);
+        var order = await ConfirmOrderCommittedBehindAsync(checkout, gate, id => LeaveBehindAsync(schema, id, sagaCommit: "true"));
+        await OutboxTable.UntilAsync(ReadyRowsOf(schema, order.OrderId), n => n == 2); // the left-behind one and ConfirmOrder
         await Task.Delay(TimeSpan.FromSeconds(2)); // past the wait: ConfirmOrder is the relay's now, and the relay does not run
         Assert.Equal(2, await PostgresDatabase.ScalarAsync(ReadyRowsOf(schema, order.OrderId)));
         Assert.NotEqual(StepStatus.Completed, (await checkout.Sagas.WaitAsync(order.OrderId, _ => true, TimeSpan.FromSeconds(5))).Steps.Single(p => p.Name == "ConfirmOrder").Status);
@@ -42,7 +45,8 @@ public sealed class When_a_sagas_earlier_message_is_still_in_the_outbox
         var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_sagas_earlier_message_is_still_in_the_outbox) + "_wait");
         var gate = new PaymentGate();
         await using var checkout = await StartAsync(schema, gate, takeover: TimeSpan.FromMinutes(1));
-        var order = await ConfirmOrderCommittedBehindAsync(checkout, gate, schema);
+        var order = await ConfirmOrderCommittedBehindAsync(checkout, gate, id => LeaveBehindAsync(schema, id, sagaCommit: "null")); // as written before saga_commit was
+        await OutboxTable.UntilAsync(ReadyRowsOf(schema, order.OrderId), n => n == 2); // the left-behind one and ConfirmOrder
         await Task.Delay(TimeSpan.FromMilliseconds(500));
         Assert.NotEqual(StepStatus.Completed, (await checkout.Sagas.WaitAsync(order.OrderId, _ => true, TimeSpan.FromSeconds(5))).Steps.Single(p => p.Name == "ConfirmOrder").Status);
 
@@ -50,6 +54,22 @@ public sealed class When_a_sagas_earlier_message_is_still_in_the_outbox
         Assert.Equal(1, await PostgresDatabase.ScalarAsync($"with gone as (delete from {schema}.sagas_outbox where destination like '%/left-behind' returning 1) select count(*) from gone"));
         await checkout.Sagas.WaitAsync(order.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
         Assert.Contains(measurements.All, m => m is { Instrument: "sagas.outbox.order_waits" } && (string?)m.Tags["outcome"] == "sent");
+    }
+
+    [Fact]
+    public async Task A_reply_to_it_that_another_consumer_committed_is_no_reason_to_wait()
+    {
+        using var measurements = new SagasMeasurements();
+        var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_sagas_earlier_message_is_still_in_the_outbox) + "_reply");
+        var gate = new PaymentGate();
+        await using var checkout = await StartAsync(schema, gate, takeover: TimeSpan.FromMinutes(1));
+
+        // A step's reply for the saga, committed by a consumer (another process's, whose batched delete has not run yet):
+        // it carries the saga's id, but the saga's own messages need not wait for it.
+        var order = await ConfirmOrderCommittedBehindAsync(checkout, gate, id => CommitReplyAsync(checkout, id));
+        await checkout.Sagas.WaitAsync(order.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
+        Assert.Equal(1, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where destination like '%/left-behind' and saga_id = '{order.OrderId}' and not saga_commit"));
+        Assert.DoesNotContain(measurements.All, m => m is { Instrument: "sagas.outbox.order_waits" });
     }
 
     private static Task<MartenCheckout> StartAsync(string schema, PaymentGate gate, TimeSpan takeover) => MartenCheckout.StartAsync(
@@ -65,27 +85,46 @@ public sealed class When_a_sagas_earlier_message_is_still_in_the_outbox
     /// Places an order; while its payment runs, leaves a message of its saga behind in the outbox; then lets the payment
     /// answer, so that the saga commits ConfirmOrder behind that message.
     /// </summary>
-    private static async Task<OrderSubmitted> ConfirmOrderCommittedBehindAsync(MartenCheckout checkout, PaymentGate gate, string schema)
+    private static async Task<OrderSubmitted> ConfirmOrderCommittedBehindAsync(MartenCheckout checkout, PaymentGate gate, Func<Guid, Task> leaveBehind)
     {
         var order = OrderScenarios.Create(Scenario.Happy, 1);
         await checkout.Bus.Publish(order);
         await checkout.Sagas.WaitAsync(order.OrderId, s => s.Steps.Any(p => p is { Name: "ChargePayment", Status: StepStatus.Running }), TimeSpan.FromSeconds(30));
-        await LeaveBehindAsync(schema, order.OrderId);
+        await leaveBehind(order.OrderId);
 
         gate.Answer.SetResult();
         await checkout.Sagas.WaitAsync(order.OrderId, s => s.Steps.Any(p => p is { Name: "ChargePayment", Status: StepStatus.Completed }), TimeSpan.FromSeconds(30));
-        await OutboxTable.UntilAsync(ReadyRowsOf(schema, order.OrderId), n => n == 2); // the left-behind one and ConfirmOrder
         return order;
     }
 
-    /// <summary>A message of the saga committed before the payment's reply and never sent, as a process dying would leave it.</summary>
-    private static Task<long> LeaveBehindAsync(string schema, Guid sagaId) => PostgresDatabase.ScalarAsync($$$"""
-        insert into {{{schema}}}.sagas_outbox (id, destination, content_type, body, saga_id, created_at)
+    /// <summary>
+    /// A message of the saga committed by its transition before the payment's reply and never sent, as a process dying
+    /// would leave it; <paramref name="sagaCommit"/> is the row's <c>saga_commit</c> (<c>null</c>: as written before it was).
+    /// </summary>
+    private static Task<long> LeaveBehindAsync(string schema, Guid sagaId, string sagaCommit) => PostgresDatabase.ScalarAsync($$$"""
+        insert into {{{schema}}}.sagas_outbox (id, destination, content_type, body, saga_id, saga_commit, created_at)
         values (gen_random_uuid(), 'loopback://localhost/left-behind', 'application/cloudevents+json',
-                convert_to('{"specversion":"1.0","type":"com.example.checkout.release-inventory.v1","source":"/probe","id":"left-1","datacontenttype":"application/json","data":{"orderId":"{{{sagaId}}}","reservationId":"left-1"}}', 'UTF8'),
-                '{{{sagaId}}}', now() - interval '1 minute');
+                convert_to('{{{Body(sagaId)}}}', 'UTF8'), '{{{sagaId}}}', {{{sagaCommit}}}, now() - interval '1 minute');
         select 0
         """);
+
+    /// <summary>A message for the saga that a consumer's commit leaves in the outbox, written by the store's own statement.</summary>
+    private static async Task CommitReplyAsync(MartenCheckout checkout, Guid sagaId)
+    {
+        var transaction = new MessageTransaction(new InboxKey("left-behind", "/probe", $"reply-{sagaId}"));
+        transaction.Add(new OutboxMessage
+        {
+            Id = Guid.NewGuid(),
+            Destination = new Uri("loopback://localhost/left-behind"),
+            ContentType = "application/cloudevents+json",
+            Body = System.Text.Encoding.UTF8.GetBytes(Body(sagaId)),
+            SagaId = sagaId,
+        });
+        Assert.Equal(CommitResult.Committed, await checkout.Services.GetRequiredService<IMessageStore>().CommitAsync(transaction, default));
+    }
+
+    private static string Body(Guid sagaId)
+        => $$$"""{"specversion":"1.0","type":"com.example.checkout.release-inventory.v1","source":"/probe","id":"left-1","datacontenttype":"application/json","data":{"orderId":"{{{sagaId}}}","reservationId":"left-1"}}""";
 
     private static string ReadyRowsOf(string schema, Guid sagaId) => $"select count(*) from {schema}.sagas_outbox where saga_id = '{sagaId}' and due_at is null";
 
