@@ -13,6 +13,10 @@ namespace Sagas.Outbox;
 /// Scheduled messages wait as ids in one queue ordered by due time, behind one <see cref="TimeProvider"/> timer set to the
 /// earliest: most of them are step deadlines that a reply withdraws long before they are due, so each costs a queue entry
 /// until then, not a timer of its own, and its body is read from the store only if it is still pending when due.
+/// A saga's messages leave in commit order (the saga's repository dispatches while it holds the saga): when one of them
+/// fails to send, it is tried again after a second, and the messages the saga commits after it (in that commit and in later
+/// ones) wait behind it until it is sent; other sagas' messages go on. Scheduled messages and a step's replies do not take
+/// part, as on PostgreSQL.
 /// </remarks>
 internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDisposable
 {
@@ -25,7 +29,9 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
     private readonly PriorityQueue<Guid, DateTimeOffset> _scheduled = new();
     private readonly Lock _gate = new();
     private readonly ITimer _timer;
+    private readonly Dictionary<Guid, Held> _held = []; // by saga, under the gate
     private DateTimeOffset? _armedFor;
+    private int _sagasHeld; // _held.Count, read without the gate
     private IBus? _bus;
 
     public InMemoryOutboxDispatcher(IServiceProvider services, InMemoryMessageStore store, TimeProvider timeProvider, ILogger<InMemoryOutboxDispatcher> logger)
@@ -49,6 +55,12 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
                 continue;
             }
 
+            // The saga's last commit can only have left one behind if some saga has: one read for every other message.
+            if (message is { SagaId: { } saga, DueTime: null, SagaCommit: true } && Volatile.Read(ref _sagasHeld) > 0 && WaitsBehind(saga, message.Id))
+            {
+                continue;
+            }
+
             try
             {
                 await SendAsync(message, cancellationToken).ConfigureAwait(false);
@@ -58,7 +70,7 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
             {
                 // The message is committed: keep it and try again, rather than faulting the message that produced it.
                 LogDeliveryFailed(_logger, ex, message.Id, message.Destination);
-                Schedule(message.Id, now + RetryDelay);
+                RetryLater(message, now);
             }
         }
 
@@ -69,6 +81,91 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
     }
 
     public void Dispose() => _timer.Dispose();
+
+    /// <summary>Queues <paramref name="messageId"/> behind its saga's failed message, if one is waiting to be tried again.</summary>
+    private bool WaitsBehind(Guid saga, Guid messageId)
+    {
+        lock (_gate)
+        {
+            if (!_held.TryGetValue(saga, out var held))
+            {
+                return false;
+            }
+
+            held.Behind.Enqueue(messageId);
+            return true;
+        }
+    }
+
+    /// <summary>Tries a message whose send failed again after <see cref="RetryDelay"/>; a saga's message holds its saga's later ones meanwhile.</summary>
+    private void RetryLater(OutboxMessage message, DateTimeOffset now)
+    {
+        if (message is { SagaId: { } saga, DueTime: null, SagaCommit: true })
+        {
+            lock (_gate)
+            {
+                if (_held.TryGetValue(saga, out var held))
+                {
+                    held.Head = message.Id;
+                }
+                else
+                {
+                    _held.Add(saga, new Held(message.Id));
+                    Volatile.Write(ref _sagasHeld, _held.Count);
+                }
+            }
+        }
+
+        Schedule(message.Id, now + RetryDelay);
+    }
+
+    /// <summary>
+    /// After the failed message <paramref name="sent"/> of a saga went out, sends what waited behind it, in order, until
+    /// none is left (the saga is no longer held) or one fails (it waits in its turn).
+    /// </summary>
+    private async Task ReleaseAsync(OutboxMessage sent, DateTimeOffset now)
+    {
+        if (sent is not { SagaId: { } saga, DueTime: null, SagaCommit: true } || Volatile.Read(ref _sagasHeld) == 0)
+        {
+            return;
+        }
+
+        while (true)
+        {
+            Guid next;
+            lock (_gate)
+            {
+                if (!_held.TryGetValue(saga, out var held) || held.Head != sent.Id)
+                {
+                    return;
+                }
+
+                if (!held.Behind.TryDequeue(out next))
+                {
+                    _held.Remove(saga);
+                    Volatile.Write(ref _sagasHeld, _held.Count);
+                    return;
+                }
+            }
+
+            if (!_store.TryGetPending(next, out var message))
+            {
+                continue;
+            }
+
+            try
+            {
+                await SendAsync(message, CancellationToken.None).ConfigureAwait(false);
+                await _store.MarkDeliveredAsync([next], CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogDeliveryFailed(_logger, ex, next, message.Destination);
+                RetryLater(message, now); // the saga's head now
+                return;
+            }
+        }
+    }
 
     private void Schedule(Guid messageId, DateTimeOffset due)
     {
@@ -141,13 +238,24 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 LogDeliveryFailed(_logger, ex, id, message.Destination);
-                Schedule(id, now + RetryDelay);
+                RetryLater(message, now);
+                continue;
             }
+
+            await ReleaseAsync(message, now).ConfigureAwait(false);
         }
     }
 
     private Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
         => OutboxSender.SendAsync(_bus ??= _services.GetRequiredService<IBus>(), message, cancellationToken); // the bus resolves this dispatcher: taken at first use
+
+    /// <summary>A saga's message waiting to be tried again, and the saga's messages committed after it, oldest first.</summary>
+    private sealed class Held(Guid head)
+    {
+        public Guid Head { get; set; } = head;
+
+        public Queue<Guid> Behind { get; } = new();
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivering outbox message {MessageId} to {Destination} failed; retrying in 1 s")]
     private static partial void LogDeliveryFailed(ILogger logger, Exception exception, Guid messageId, Uri destination);

@@ -35,8 +35,17 @@ public sealed record OutboxMessage
         init => _writtenLater = value is null ? null : new BodyWrittenLater(value);
     }
 
-    /// <summary>The saga that produced the message, if any; delivery keeps order per saga.</summary>
+    /// <summary>
+    /// The saga the message belongs to, if any (its correlation id on the transport): a saga's own commands and timers, or a
+    /// step's reply to it. Delivery keeps the order of the messages a saga's transitions commit, per saga.
+    /// </summary>
     public Guid? SagaId { get; init; }
+
+    /// <summary>
+    /// Whether a saga's transition committed the message (its <see cref="SagaId"/> is that saga's): only such messages keep
+    /// their saga's order; a step's reply to the saga need not wait for them, nor they for it.
+    /// </summary>
+    internal bool SagaCommit { get; init; }
 
     /// <summary>When the message becomes deliverable; <see langword="null"/> means at once.</summary>
     public DateTimeOffset? DueTime { get; init; }

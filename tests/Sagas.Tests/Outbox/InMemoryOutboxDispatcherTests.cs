@@ -1,6 +1,9 @@
+using System.Collections.Concurrent;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Sagas.Inbox;
 using Sagas.Outbox;
 using Sagas.Persistence;
 
@@ -80,5 +83,105 @@ public sealed class When_the_in_memory_dispatcher_schedules_a_message
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
             => _inner.CreateTimer(s => { _fired.TrySetResult(); callback(s); }, state, dueTime, period);
+    }
+}
+
+// A saga's message fails to send (the broker is down a moment): the messages its saga commits after it, in that commit and
+// in later ones, must not overtake it; other sagas' messages go on, and a step's reply to the saga is not held.
+public sealed class When_a_sagas_message_fails_to_send_in_memory
+{
+    private static readonly Guid SagaA = Guid.NewGuid();
+    private static readonly Guid SagaB = Guid.NewGuid();
+
+    [Fact]
+    public async Task The_messages_its_saga_committed_after_it_wait_and_then_go_in_commit_order()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var broker = new FlakyBroker("a1", "a2"); // a1 fails once, then a2 (released behind it) fails once
+        await using var services = await BusAsync(broker);
+        var store = new InMemoryMessageStore(clock, TimeSpan.FromDays(1));
+        using var dispatcher = new InMemoryOutboxDispatcher(services, store, clock, NullLogger<InMemoryOutboxDispatcher>.Instance);
+
+        await CommitAndDispatchAsync(store, dispatcher, Message("a1", SagaA), Message("a2", SagaA));
+        await CommitAndDispatchAsync(store, dispatcher, Message("b1", SagaB));
+        await CommitAndDispatchAsync(store, dispatcher, Message("reply-a", SagaA, sagaCommit: false)); // a step's reply
+        await CommitAndDispatchAsync(store, dispatcher, Message("a3", SagaA));
+        Assert.Equal(["b1", "reply-a"], broker.Sent);
+        Assert.Equal(3, store.Undelivered.Count);
+
+        clock.Advance(TimeSpan.FromSeconds(1)); // a1 goes; a2, released behind it, fails and holds a3
+        await broker.UntilSentAsync(3);
+        await Task.Delay(100);
+        Assert.Equal(["b1", "reply-a", "a1"], broker.Sent);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await broker.UntilSentAsync(5);
+        Assert.Equal(["b1", "reply-a", "a1", "a2", "a3"], broker.Sent);
+        Assert.Empty(store.Undelivered);
+
+        await CommitAndDispatchAsync(store, dispatcher, Message("a4", SagaA)); // the saga is held no more
+        Assert.Equal("a4", broker.Sent[^1]);
+    }
+
+    private static async Task CommitAndDispatchAsync(InMemoryMessageStore store, InMemoryOutboxDispatcher dispatcher, params OutboxMessage[] messages)
+    {
+        var transaction = new MessageTransaction(new InboxKey("test", "/test", Guid.NewGuid().ToString()));
+        foreach (var message in messages)
+        {
+            transaction.Add(message);
+        }
+
+        Assert.Equal(CommitResult.Committed, await store.CommitAsync(transaction, CancellationToken.None));
+        await dispatcher.DispatchAsync(messages, CancellationToken.None);
+    }
+
+    private static OutboxMessage Message(string queue, Guid saga, bool sagaCommit = true) => new()
+    {
+        Id = Guid.NewGuid(),
+        Destination = new Uri($"queue:{queue}"),
+        ContentType = "application/cloudevents+json",
+        Body = "{}"u8.ToArray(),
+        SagaId = saga,
+        SagaCommit = sagaCommit,
+    };
+
+    /// <summary>A started in-memory bus whose sends go through <paramref name="broker"/>.</summary>
+    private static async Task<ServiceProvider> BusAsync(FlakyBroker broker)
+    {
+        var services = new ServiceCollection()
+            .AddMassTransit(x => x.UsingInMemory((_, bus) => bus.ConfigureSend(send => send.UseExecute(broker.Send))))
+            .BuildServiceProvider();
+        await services.GetRequiredService<IBusControl>().StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        return services;
+    }
+
+    /// <summary>Records the queues sent to, in order; the first send to each queue named fails.</summary>
+    private sealed class FlakyBroker(params string[] failOnce)
+    {
+        private readonly ConcurrentDictionary<string, byte> _failed = new();
+        private readonly ConcurrentQueue<string> _sent = new();
+
+        public IReadOnlyList<string> Sent => [.. _sent];
+
+        public void Send(SendContext context)
+        {
+            var queue = context.DestinationAddress!.AbsolutePath.Trim('/');
+            if (failOnce.Contains(queue) && _failed.TryAdd(queue, 0))
+            {
+                throw new InvalidOperationException($"The broker is unreachable (sending to {queue}).");
+            }
+
+            _sent.Enqueue(queue);
+        }
+
+        public async Task UntilSentAsync(int count)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (_sent.Count < count)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"Sent {string.Join(", ", _sent)}, waiting for {count}.");
+                await Task.Delay(10);
+            }
+        }
     }
 }

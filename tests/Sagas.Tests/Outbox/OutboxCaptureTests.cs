@@ -2,8 +2,11 @@ using System.Collections.Concurrent;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Sagas.Contracts;
+using Sagas.Outbox;
+using Sagas.Persistence;
 using Sagas.Serialization;
 using Sagas.Testing;
+using Sagas.Tests.Onboarding;
 
 namespace Sagas.Tests.Outbox;
 
@@ -112,5 +115,46 @@ public sealed class When_a_handler_publishes_or_sends
 
         private TaskCompletionSource<ConsumeContext<Pong>> Signal(Guid id)
             => _received.GetOrAdd(id, _ => new TaskCompletionSource<ConsumeContext<Pong>>(TaskCreationOptions.RunContinuationsAsynchronously));
+    }
+}
+
+// Only what a saga's transition commits keeps that saga's order on delivery; a step's reply to the saga carries its id too.
+public sealed class When_a_saga_and_its_step_commit_messages
+{
+    [Fact]
+    public async Task The_sagas_are_marked_as_its_own_and_the_steps_reply_is_not()
+    {
+        var dispatched = new ConcurrentQueue<OutboxMessage>();
+        await using var host = await SagaTestHost.StartAsync(
+            sagas => sagas.AddOnboarding(),
+            s =>
+            {
+                SagaTestHost.AddWatcher<OnboardingState>(s);
+                s.AddSingleton<IOutboxDispatcher>(sp => new Recording(ActivatorUtilities.CreateInstance<InMemoryOutboxDispatcher>(sp), dispatched));
+            });
+        var id = Guid.NewGuid();
+
+        await host.Bus.Publish(new SignupReceived(id, "ada@example.com"));
+        await host.Watcher<OnboardingState>().WaitAsync(id, s => s.CurrentState == "Completed");
+
+        var commands = dispatched.Where(m => m.Destination.AbsolutePath.Contains(nameof(CreateAccount), StringComparison.Ordinal) || m.Destination.AbsolutePath.Contains(nameof(SendWelcome), StringComparison.Ordinal)).ToList();
+        var replies = dispatched.Where(m => m.Destination.AbsolutePath.Contains(nameof(Sagas.Steps.StepCompleted), StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, commands.Count);
+        Assert.Equal(2, replies.Count);
+        Assert.All(commands, m => Assert.True(m.SagaId == id && m.SagaCommit, $"{m.Destination}: {m.SagaId}, saga commit {m.SagaCommit}"));
+        Assert.All(replies, m => Assert.True(m.SagaId == id && !m.SagaCommit, $"{m.Destination}: {m.SagaId}, saga commit {m.SagaCommit}"));
+    }
+
+    private sealed class Recording(IOutboxDispatcher inner, ConcurrentQueue<OutboxMessage> dispatched) : IOutboxDispatcher
+    {
+        public Task DispatchAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
+        {
+            foreach (var message in messages)
+            {
+                dispatched.Enqueue(message);
+            }
+
+            return inner.DispatchAsync(messages, cancellationToken);
+        }
     }
 }
