@@ -65,7 +65,7 @@ internal sealed class SagaOrder(NpgsqlDataSource dataSource, SagasTables tables,
     /// </summary>
     public void Sending(OutboxMessage message)
     {
-        if (message.SagaId is not null)
+        if (message.SagaCommit) // only a saga's own messages can be ahead of its next commit's
         {
             _sending.TryAdd(message.Id, null);
         }
@@ -74,7 +74,7 @@ internal sealed class SagaOrder(NpgsqlDataSource dataSource, SagasTables tables,
     /// <summary>Records how this process's send of a saga's message ended (<see cref="Sending"/>).</summary>
     public void SendEnded(OutboxMessage message, bool sent)
     {
-        if (message.SagaId is null)
+        if (!message.SagaCommit)
         {
             return;
         }

@@ -201,5 +201,6 @@ public sealed class When_the_message_ahead_is_being_sent_by_this_process
         ContentType = "application/cloudevents+json",
         Body = new byte[] { 1 },
         SagaId = Saga,
+        SagaCommit = true,
     };
 }
