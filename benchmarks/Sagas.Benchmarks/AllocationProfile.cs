@@ -17,11 +17,13 @@ internal sealed class AllocationProfile : EventListener
     private long _collections;
     private long _promotedFromGen0;
     private long _promotedFromGen1;
+    private readonly ConcurrentDictionary<string, int> _gen2Reasons = new();
 
     public void Start()
     {
         _bytesByType.Clear();
         (_collections, _promotedFromGen0, _promotedFromGen1) = (0, 0, 0);
+        _gen2Reasons.Clear();
         _recording = true;
     }
 
@@ -43,10 +45,23 @@ internal sealed class AllocationProfile : EventListener
     public string Promoted()
     {
         var collections = Math.Max(1, Interlocked.Read(ref _collections));
-        return string.Create(CultureInfo.InvariantCulture, $"{collections} collections, promoted per collection: {Interlocked.Read(ref _promotedFromGen0) / 1024.0 / collections:0} KiB from gen 0, {Interlocked.Read(ref _promotedFromGen1) / 1024.0 / collections:0} KiB from gen 1");
+        var gen2 = _gen2Reasons.IsEmpty ? "none" : string.Join(", ", _gen2Reasons.OrderByDescending(r => r.Value).Select(r => $"{r.Value} {r.Key}"));
+        return string.Create(CultureInfo.InvariantCulture, $"{collections} collections, promoted per collection: {Interlocked.Read(ref _promotedFromGen0) / 1024.0 / collections:0} KiB from gen 0, {Interlocked.Read(ref _promotedFromGen1) / 1024.0 / collections:0} KiB from gen 1; gen 2 collections by trigger: {gen2}");
     }
 
     private const string LargeObjectHeap = " (large object heap)";
+
+    private static string ReasonName(int reason) => reason switch
+    {
+        0 => "small-object allocation",
+        1 => "induced",
+        2 => "low memory",
+        3 => "empty",
+        4 => "large-object allocation",
+        5 => "out of space (small objects)",
+        6 => "out of space (large objects)",
+        _ => $"reason {reason}",
+    };
 
     protected override void OnEventSourceCreated(EventSource eventSource)
     {
@@ -69,6 +84,20 @@ internal sealed class AllocationProfile : EventListener
             Interlocked.Increment(ref _collections);
             Interlocked.Add(ref _promotedFromGen0, Convert.ToInt64(eventData.Payload[eventData.PayloadNames!.IndexOf("TotalPromotedSize0")], CultureInfo.InvariantCulture));
             Interlocked.Add(ref _promotedFromGen1, Convert.ToInt64(eventData.Payload[eventData.PayloadNames!.IndexOf("TotalPromotedSize1")], CultureInfo.InvariantCulture));
+            return;
+        }
+
+        if (eventData.EventName?.StartsWith("GCStart", StringComparison.Ordinal) == true)
+        {
+            // Depth 2: a full collection; Reason says what triggered it (the runtime's gc_reason: 0 small-object allocation,
+            // 4 large-object allocation, 1 induced, ...).
+            if (Convert.ToInt32(eventData.Payload[eventData.PayloadNames!.IndexOf("Depth")], CultureInfo.InvariantCulture) == 2)
+            {
+                var reason = Convert.ToInt32(eventData.Payload[eventData.PayloadNames!.IndexOf("Reason")], CultureInfo.InvariantCulture);
+                var kind = eventData.PayloadNames!.IndexOf("Type") is int typeIndex and >= 0 ? Convert.ToInt32(eventData.Payload[typeIndex], CultureInfo.InvariantCulture) : -1;
+                _gen2Reasons.AddOrUpdate(string.Create(CultureInfo.InvariantCulture, $"{ReasonName(reason)}{(kind == 1 ? " (background)" : string.Empty)}"), 1, (_, n) => n + 1);
+            }
+
             return;
         }
 
