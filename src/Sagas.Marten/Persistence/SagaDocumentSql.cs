@@ -28,7 +28,7 @@ internal sealed class SagaDocumentSql(string table, SagasTables tables)
         $"doc as (insert into {table} (id, data, mt_dotnet_type, wake_at, current_state, current_step, started_at, mt_version, mt_last_modified) " +
         "select $14, $15, $16, $17, $18, $19, $20, 1, transaction_timestamp() where (select fresh from chk) on conflict (id) do nothing returning 1), " +
         $"ins as (insert into {tables.Inbox} (endpoint, source, id, received_at) select {TransactionEffects.InboxValues} where exists (select from doc) on conflict do nothing returning 1), " +
-        $"{TransactionEffects.Sql(tables, sagaCommit: true)} " +
+        $"{TransactionEffects.Sql(tables, sagaIdParameter: "$14")} " +
         "select (select fresh from chk), exists (select from doc), " +
         "case when exists (select from doc) and not exists (select from ins) then format('sagas: the inbox record %s appeared while saga %s was created', $3, $14)::int end";
 
@@ -50,7 +50,7 @@ internal sealed class SagaDocumentSql(string table, SagasTables tables)
         $"ins as (insert into {tables.Inbox} (endpoint, source, id, received_at) select {TransactionEffects.InboxValues} where exists (select from chk) on conflict do nothing returning 1), " +
         $"doc as (update {table} set data = $15, mt_dotnet_type = $16, wake_at = $17, current_state = $18, current_step = $19, started_at = $20, mt_version = $21 + 1, mt_last_modified = transaction_timestamp() " +
         "where id = $14 and exists (select from ins) returning 1), " +
-        $"{TransactionEffects.Sql(tables, sagaCommit: true)} " +
+        $"{TransactionEffects.Sql(tables, sagaIdParameter: "$14")} " +
         "select exists (select from chk), exists (select from ins), " +
         $"case when exists (select from ins) then array(select e.id from {tables.Outbox} e where e.saga_id = $14 and e.due_at is null and e.saga_commit is not false and e.id::text <> $3) end";
 }

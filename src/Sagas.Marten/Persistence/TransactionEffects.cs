@@ -17,17 +17,18 @@ internal static class TransactionEffects
 {
     /// <summary>The CTEs, after an <c>ins</c> CTE; <c>$1..$3</c> are the inbox key, <c>$4</c> the commit time.</summary>
     /// <param name="tables">The schema's tables.</param>
-    /// <param name="sagaCommit">
-    /// Whether a saga's transition commits the messages (<c>saga_commit</c>): only those are the saga's own, which its later
-    /// messages must not overtake. A consumer's message for a saga (a step's reply) carries the saga's id too, but nothing the
-    /// saga commits waits for it.
+    /// <param name="sagaIdParameter">
+    /// In a saga's commit, the parameter holding its id: a message correlated to it is the saga's own (<c>saga_commit</c>),
+    /// which its later messages must not overtake, as <see cref="OutboxMessage.SagaCommit"/> says in memory. Null in a
+    /// consumer's commit: its message for a saga (a step's reply) carries the saga's id too, but nothing the saga commits
+    /// waits for it.
     /// </param>
-    public static string Sql(SagasTables tables, bool sagaCommit) =>
+    public static string Sql(SagasTables tables, string? sagaIdParameter) =>
         // cardinality first: a condition on the parameters alone gates the scan, so a commit that withdraws nothing (every
         // step consumer's) reads no outbox row even under a generic plan that chose a sequential scan for a small table.
         $"del as (delete from {tables.Outbox} where cardinality($12::uuid[]) > 0 and id = any($12) and exists (select from ins)), " +
         $"out as (insert into {tables.Outbox} (id, destination, content_type, body, headers, saga_id, saga_commit, due_at, created_at, confirm_source) " +
-        $"select m.id, m.destination, m.content_type, m.body, m.headers, m.saga_id, {(sagaCommit ? "true" : "false")}, m.due_at, $4, m.confirm_source " +
+        $"select m.id, m.destination, m.content_type, m.body, m.headers, m.saga_id, {(sagaIdParameter is null ? "false" : $"coalesce(m.saga_id = {sagaIdParameter}, false)")}, m.due_at, $4, m.confirm_source " +
         "from unnest($5::uuid[], $6::text[], $7::text[], $8::bytea[], $9::jsonb[], $10::uuid[], $11::timestamptz[], $13::text[]) with ordinality as m(id, destination, content_type, body, headers, saga_id, due_at, confirm_source, n) " +
         "where exists (select from ins) order by m.n)";
 

@@ -31,7 +31,6 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
     private readonly ITimer _timer;
     private readonly Dictionary<Guid, Held> _held = []; // by saga, under the gate
     private DateTimeOffset? _armedFor;
-    private int _sagasHeld; // _held.Count, read without the gate
     private IBus? _bus;
 
     public InMemoryOutboxDispatcher(IServiceProvider services, InMemoryMessageStore store, TimeProvider timeProvider, ILogger<InMemoryOutboxDispatcher> logger)
@@ -55,8 +54,7 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
                 continue;
             }
 
-            // The saga's last commit can only have left one behind if some saga has: one read for every other message.
-            if (message is { SagaId: { } saga, DueTime: null, SagaCommit: true } && Volatile.Read(ref _sagasHeld) > 0 && WaitsBehind(saga, message.Id))
+            if (message is { SagaId: { } saga, DueTime: null, SagaCommit: true } && WaitsBehind(saga, message.Id))
             {
                 continue;
             }
@@ -66,9 +64,11 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
                 await SendAsync(message, cancellationToken).ConfigureAwait(false);
                 (delivered ??= []).Add(message.Id);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                // The message is committed: keep it and try again, rather than faulting the message that produced it.
+                // The message is committed: keep it and try again, rather than faulting the message that produced it. The
+                // same when the handler's token stopped the wait (its broker connection dropped, say): a saga's message left
+                // to a redelivery of the handled one would be overtaken by what the saga commits meanwhile.
                 LogDeliveryFailed(_logger, ex, message.Id, message.Destination);
                 RetryLater(message, now);
             }
@@ -111,7 +111,6 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
                 else
                 {
                     _held.Add(saga, new Held(message.Id));
-                    Volatile.Write(ref _sagasHeld, _held.Count);
                 }
             }
         }
@@ -125,7 +124,7 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
     /// </summary>
     private async Task ReleaseAsync(OutboxMessage sent, DateTimeOffset now)
     {
-        if (sent is not { SagaId: { } saga, DueTime: null, SagaCommit: true } || Volatile.Read(ref _sagasHeld) == 0)
+        if (sent is not { SagaId: { } saga, DueTime: null, SagaCommit: true })
         {
             return;
         }
@@ -143,7 +142,6 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
                 if (!held.Behind.TryDequeue(out next))
                 {
                     _held.Remove(saga);
-                    Volatile.Write(ref _sagasHeld, _held.Count);
                     return;
                 }
             }

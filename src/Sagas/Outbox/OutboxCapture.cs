@@ -82,7 +82,7 @@ internal sealed class OutboxCapture(CloudEventsMessageSerializer serializer, Tim
             Body = timer ? default : serializer.Write(context, now, activity),
             WriteBody = timer ? () => serializer.Write(context, now, activity) : null,
             SagaId = context.CorrelationId,
-            SagaCommit = transaction.TakenBySaga,
+            SagaCommit = transaction.SagaId is { } saga && context.CorrelationId == saga,
             DueTime = context.Delay is { } delay ? now + delay : null,
             Headers = activity is { IdFormat: ActivityIdFormat.W3C }
                 ? new Dictionary<string, string>(1) { [SagaAttributes.TraceParent.Name] = activity.Id! }

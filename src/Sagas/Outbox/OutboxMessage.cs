@@ -42,8 +42,9 @@ public sealed record OutboxMessage
     public Guid? SagaId { get; init; }
 
     /// <summary>
-    /// Whether a saga's transition committed the message (its <see cref="SagaId"/> is that saga's): only such messages keep
-    /// their saga's order; a step's reply to the saga need not wait for them, nor they for it.
+    /// Whether the message is a saga's own: its transition committed it, correlated to itself (<see cref="SagaId"/> is that
+    /// saga's). Only such messages keep their saga's order on the fast path; a step's reply to the saga (or a message the
+    /// saga addresses to another saga) neither waits for them nor holds them.
     /// </summary>
     internal bool SagaCommit { get; init; }
 

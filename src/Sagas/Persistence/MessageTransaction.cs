@@ -76,6 +76,12 @@ public sealed class MessageTransaction
     /// <summary>Whether a Sagas saga (its store's repository) took the message.</summary>
     internal bool TakenBySaga { get; set; }
 
+    /// <summary>
+    /// The saga instance the repository handed to the state machine for this message, once it did: a message the
+    /// transaction captures after that, correlated to that saga, is the saga's own (<see cref="Outbox.OutboxMessage.SagaCommit"/>).
+    /// </summary>
+    internal Guid? SagaId { get; set; }
+
     /// <summary>Whether the outgoing messages were handed to the dispatcher.</summary>
     internal bool IsDispatched { get; private set; }
 

@@ -121,7 +121,7 @@ internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
 
     public Task<SagaConsumeContext<TState, TMessage>> Add(TState instance)
     {
-        _loaded[instance.CorrelationId] = (0, 0);
+        Taking(instance.CorrelationId, 0, 0);
         return CreateSagaConsumeContext(this, instance, SagaConsumeContextMode.Add);
     }
 
@@ -132,7 +132,7 @@ internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
             return null!; // exists: MassTransit loads it instead
         }
 
-        _loaded[instance.CorrelationId] = (0, 0);
+        Taking(instance.CorrelationId, 0, 0);
         return await CreateSagaConsumeContext(this, instance, SagaConsumeContextMode.Insert).ConfigureAwait(false);
     }
 
@@ -144,7 +144,7 @@ internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
             return null!;
         }
 
-        _loaded[correlationId] = (loaded.Version, (loaded.State as StepSagaState)?.History.Count ?? 0);
+        Taking(correlationId, loaded.Version, (loaded.State as StepSagaState)?.History.Count ?? 0);
         return await CreateSagaConsumeContext(this, loaded.State, SagaConsumeContextMode.Load).ConfigureAwait(false);
     }
 
@@ -162,6 +162,13 @@ internal sealed class StoreSagaRepositoryContext<TState, TMessage>(
     public Task<SagaConsumeContext<TState, T>> CreateSagaConsumeContext<T>(ConsumeContext<T> consumeContext, TState instance, SagaConsumeContextMode mode)
         where T : class
         => Task.FromResult<SagaConsumeContext<TState, T>>(new DefaultSagaConsumeContext<TState, T>(consumeContext, instance));
+
+    /// <summary>Records the saga handed to the state machine: its version and history length then, and the transaction's saga.</summary>
+    private void Taking(Guid sagaId, int version, int historyAtLoad)
+    {
+        _loaded[sagaId] = (version, historyAtLoad);
+        transaction.SagaId = sagaId;
+    }
 
     private async Task CommitAsync(TState state)
     {

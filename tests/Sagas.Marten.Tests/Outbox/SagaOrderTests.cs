@@ -26,7 +26,7 @@ public sealed class When_a_sagas_earlier_message_is_still_in_the_outbox
         var order = await ConfirmOrderCommittedBehindAsync(checkout, gate, id => LeaveBehindAsync(schema, id, sagaCommit: "true"));
         await OutboxTable.UntilAsync(ReadyRowsOf(schema, order.OrderId), n => n == 2); // the left-behind one and ConfirmOrder
         await Task.Delay(TimeSpan.FromSeconds(2)); // past the wait: ConfirmOrder is the relay's now, and the relay does not run
-        Assert.Equal(2, await PostgresDatabase.ScalarAsync(ReadyRowsOf(schema, order.OrderId)));
+        Assert.Equal(2, await PostgresDatabase.ScalarAsync(ReadyRowsOf(schema, order.OrderId) + " and saga_commit")); // ConfirmOrder is the saga's own
         Assert.NotEqual(StepStatus.Completed, (await checkout.Sagas.WaitAsync(order.OrderId, _ => true, TimeSpan.FromSeconds(5))).Steps.Single(p => p.Name == "ConfirmOrder").Status);
         Assert.Contains(measurements.All, m => m is { Instrument: "sagas.outbox.order_waits" } && (string?)m.Tags["outcome"] == "relay");
 
@@ -59,17 +59,17 @@ public sealed class When_a_sagas_earlier_message_is_still_in_the_outbox
     [Fact]
     public async Task A_reply_to_it_that_another_consumer_committed_is_no_reason_to_wait()
     {
-        using var measurements = new SagasMeasurements();
         var schema = await PostgresDatabase.FreshSchemaAsync(nameof(When_a_sagas_earlier_message_is_still_in_the_outbox) + "_reply");
         var gate = new PaymentGate();
         await using var checkout = await StartAsync(schema, gate, takeover: TimeSpan.FromMinutes(1));
 
         // A step's reply for the saga, committed by a consumer (another process's, whose batched delete has not run yet):
         // it carries the saga's id, but the saga's own messages need not wait for it.
+        // Had ConfirmOrder waited for it, it would wait until just before the takeover delay (a minute), then be left to the
+        // relay, which does not run here. (Not asserted by the order-wait metric: it is process-wide, and other tests wait.)
         var order = await ConfirmOrderCommittedBehindAsync(checkout, gate, id => CommitReplyAsync(checkout, id));
         await checkout.Sagas.WaitAsync(order.OrderId, s => s.CurrentState == "Completed", TimeSpan.FromSeconds(30));
         Assert.Equal(1, await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where destination like '%/left-behind' and saga_id = '{order.OrderId}' and not saga_commit"));
-        Assert.DoesNotContain(measurements.All, m => m is { Instrument: "sagas.outbox.order_waits" });
     }
 
     private static Task<MartenCheckout> StartAsync(string schema, PaymentGate gate, TimeSpan takeover) => MartenCheckout.StartAsync(

@@ -85,8 +85,9 @@ public sealed class When_the_checkout_runs_on_postgres
 
         var effects = checkout.Services.GetRequiredService<EffectLog>();
         Assert.Equal(["inventory-reserved", "payment-charged:470.50", "payment-refunded:470.50", "inventory-released"], effects.For(orders[3].Order.OrderId));
-        var pendingNow = await PostgresDatabase.ScalarAsync($"select count(*) from {schema}.sagas_outbox where due_at is null");
-        Assert.True(pendingNow <= 10, $"delivered messages are deleted in batches; {pendingNow} still pending");
+        // Delivered messages are deleted in batches, a few milliseconds after their send: every ready row goes. (This asserted
+        // at most 10 left at the moment the last saga ended, which a faster fast path sometimes exceeded by one.)
+        await OutboxTable.UntilAsync($"select count(*) from {schema}.sagas_outbox where due_at is null", n => n == 0);
     }
 }
 

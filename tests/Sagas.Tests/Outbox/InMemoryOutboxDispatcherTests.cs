@@ -117,13 +117,50 @@ public sealed class When_a_sagas_message_fails_to_send_in_memory
         clock.Advance(TimeSpan.FromSeconds(1));
         await broker.UntilSentAsync(5);
         Assert.Equal(["b1", "reply-a", "a1", "a2", "a3"], broker.Sent);
-        Assert.Empty(store.Undelivered);
+        await UntilAsync(() => store.Undelivered.Count == 0); // each is marked delivered after its send returned
 
-        await CommitAndDispatchAsync(store, dispatcher, Message("a4", SagaA)); // the saga is held no more
+        // Sent once the saga is held no more (at once, or by the release of a3 if it has not finished yet).
+        await CommitAndDispatchAsync(store, dispatcher, Message("a4", SagaA));
+        await broker.UntilSentAsync(6);
         Assert.Equal("a4", broker.Sent[^1]);
+        await UntilAsync(() => store.Undelivered.Count == 0);
     }
 
-    private static async Task CommitAndDispatchAsync(InMemoryMessageStore store, InMemoryOutboxDispatcher dispatcher, params OutboxMessage[] messages)
+    // The handler's token fires while its commit is being dispatched (its broker connection dropped): what was not sent is
+    // tried again, and holds its saga, rather than being left to a redelivery the saga's next commit would overtake.
+    [Fact]
+    public async Task A_send_its_handler_stopped_waiting_for_is_tried_again_and_holds_what_its_saga_commits_next()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var broker = new FlakyBroker();
+        await using var services = await BusAsync(broker);
+        var store = new InMemoryMessageStore(clock, TimeSpan.FromDays(1));
+        using var dispatcher = new InMemoryOutboxDispatcher(services, store, clock, NullLogger<InMemoryOutboxDispatcher>.Instance);
+
+        await CommitAndDispatchAsync(store, dispatcher, new CancellationToken(canceled: true), Message("c1", SagaA), Message("c2", SagaA));
+        await CommitAndDispatchAsync(store, dispatcher, Message("c3", SagaA));
+        Assert.Empty(broker.Sent);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await broker.UntilSentAsync(3);
+        Assert.Equal(["c1", "c2", "c3"], broker.Sent);
+        await UntilAsync(() => store.Undelivered.Count == 0);
+    }
+
+    private static async Task UntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 10 s.");
+            await Task.Delay(10);
+        }
+    }
+
+    private static Task CommitAndDispatchAsync(InMemoryMessageStore store, InMemoryOutboxDispatcher dispatcher, params OutboxMessage[] messages)
+        => CommitAndDispatchAsync(store, dispatcher, CancellationToken.None, messages);
+
+    private static async Task CommitAndDispatchAsync(InMemoryMessageStore store, InMemoryOutboxDispatcher dispatcher, CancellationToken dispatching, params OutboxMessage[] messages)
     {
         var transaction = new MessageTransaction(new InboxKey("test", "/test", Guid.NewGuid().ToString()));
         foreach (var message in messages)
@@ -132,7 +169,7 @@ public sealed class When_a_sagas_message_fails_to_send_in_memory
         }
 
         Assert.Equal(CommitResult.Committed, await store.CommitAsync(transaction, CancellationToken.None));
-        await dispatcher.DispatchAsync(messages, CancellationToken.None);
+        await dispatcher.DispatchAsync(messages, dispatching);
     }
 
     private static OutboxMessage Message(string queue, Guid saga, bool sagaCommit = true) => new()

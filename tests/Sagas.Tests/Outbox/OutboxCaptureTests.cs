@@ -145,6 +145,29 @@ public sealed class When_a_saga_and_its_step_commit_messages
         Assert.All(replies, m => Assert.True(m.SagaId == id && !m.SagaCommit, $"{m.Destination}: {m.SagaId}, saga commit {m.SagaCommit}"));
     }
 
+    [Fact]
+    public async Task A_message_the_saga_correlates_to_another_saga_is_not_its_own()
+    {
+        await using var host = await SagaTestHost.StartAsync(sagas => sagas.AddOnboarding());
+        var capture = host.Services.GetRequiredService<OutboxCapture>();
+        var saga = Guid.NewGuid();
+        var transaction = new MessageTransaction(new Sagas.Inbox.InboxKey("test", "/test", "1")) { SagaId = saga };
+
+        foreach (var correlation in new[] { saga, Guid.NewGuid() })
+        {
+            capture.Add(
+                new MassTransit.Context.MessageSendContext<SendWelcome>(new SendWelcome(correlation, "ada@example.com"))
+                {
+                    DestinationAddress = new Uri("queue:welcome"),
+                    CorrelationId = correlation,
+                },
+                transaction,
+                causationId: null);
+        }
+
+        Assert.Equal([true, false], transaction.Outgoing.Select(m => m.SagaCommit));
+    }
+
     private sealed class Recording(IOutboxDispatcher inner, ConcurrentQueue<OutboxMessage> dispatched) : IOutboxDispatcher
     {
         public Task DispatchAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
