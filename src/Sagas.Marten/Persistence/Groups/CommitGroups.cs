@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Sagas.Diagnostics;
+using Sagas.Marten.Schema;
 
 namespace Sagas.Marten.Persistence.Groups;
 
@@ -149,7 +150,7 @@ internal sealed partial class CommitGroups : IAsyncDisposable, IDisposable
         }
         catch (Exception ex)
         {
-            group[0].Fail(ex);
+            group[0].Fail(SchemaNotReadyException.Of(ex));
             return;
         }
 
@@ -162,7 +163,7 @@ internal sealed partial class CommitGroups : IAsyncDisposable, IDisposable
             }
             catch (Exception ex)
             {
-                part.Fail(ex);
+                part.Fail(SchemaNotReadyException.Of(ex));
             }
         }
     }

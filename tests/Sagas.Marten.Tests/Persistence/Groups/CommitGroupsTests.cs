@@ -107,6 +107,23 @@ public sealed class CommitGroupsTests : IAsyncLifetime
         Assert.Equal(1, await Count($"sagas_outbox where saga_id = '{good}'"));
     }
 
+    // An earlier version's process removed a column this one writes (or the schema was not applied yet): the message is
+    // fine, so its commit fails as a transient fault of the infrastructure, retried until the schema is there, never an
+    // error queue's.
+    [Fact]
+    public async Task A_commit_that_meets_an_older_schema_fails_as_a_transient_fault_naming_what_is_missing()
+    {
+        await PostgresDatabase.ScalarAsync($"alter table {_schema}.sagas_outbox drop column saga_commit; select 0");
+        var id = Guid.NewGuid();
+
+        var failed = await Assert.ThrowsAnyAsync<Exception>(() => Sagas.CommitAsync(id, new CheckoutState { CorrelationId = id }, 0, Transaction("old", Message(id)), default).AsTask());
+        Assert.True(Faults.InfrastructureFaults.IsInfrastructure(failed), failed.ToString());
+        Assert.Contains("saga_commit", failed.Message, StringComparison.Ordinal);
+
+        await MartenSagaSchema.ApplyAsync(_services);
+        Assert.Equal(CommitResult.Committed, await Sagas.CommitAsync(id, new CheckoutState { CorrelationId = id }, 0, Transaction("old", Message(id)), default));
+    }
+
     private Task<long> Count(string from) => PostgresDatabase.ScalarAsync($"select count(*) from {_schema}.{from}");
 
     private static MessageTransaction Transaction(string eventId, params OutboxMessage[] messages)
