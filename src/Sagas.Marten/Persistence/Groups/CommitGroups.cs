@@ -150,7 +150,7 @@ internal sealed partial class CommitGroups : IAsyncDisposable, IDisposable
         }
         catch (Exception ex)
         {
-            group[0].Fail(SchemaNotReadyException.Of(ex));
+            group[0].Fail(Reported(ex));
             return;
         }
 
@@ -163,10 +163,13 @@ internal sealed partial class CommitGroups : IAsyncDisposable, IDisposable
             }
             catch (Exception ex)
             {
-                part.Fail(SchemaNotReadyException.Of(ex));
+                part.Fail(Reported(ex));
             }
         }
     }
+
+    /// <summary>What a part is told of <paramref name="exception"/>: a missing schema object or a statement PostgreSQL cancelled is a transient fault.</summary>
+    private static Exception Reported(Exception exception) => StatementCanceledException.Of(SchemaNotReadyException.Of(exception));
 
     private async Task ExecuteAsync(List<IGroupPart> parts)
     {

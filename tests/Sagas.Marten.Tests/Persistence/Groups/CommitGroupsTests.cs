@@ -22,20 +22,25 @@ public sealed class CommitGroupsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _schema = await PostgresDatabase.FreshSchemaAsync(nameof(CommitGroupsTests));
+        _services = Services(PostgresDatabase.ConnectionString);
+        await MartenSagaSchema.ApplyAsync(_services);
+    }
+
+    private ServiceProvider Services(string connectionString)
+    {
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<ICommitGroupCheckpoint>(_held);
         services.AddSagas(s => s.AddCheckout().UseMarten(o =>
         {
-            o.ConnectionString = PostgresDatabase.ConnectionString;
+            o.ConnectionString = connectionString;
             o.SchemaName = _schema;
             o.RunRelay = false;
             o.GroupCommitWindow = TimeSpan.FromSeconds(1); // ample: the group below closes when it holds its four parts
             o.MaxGroupSize = 4;
             o.MaxGroupsInFlight = 2; // one lane holds the plug, the other gathers the group
         }));
-        _services = services.BuildServiceProvider();
-        await MartenSagaSchema.ApplyAsync(_services);
+        return services.BuildServiceProvider();
     }
 
     public async Task DisposeAsync() => await _services.DisposeAsync();
@@ -122,6 +127,31 @@ public sealed class CommitGroupsTests : IAsyncLifetime
 
         await MartenSagaSchema.ApplyAsync(_services);
         Assert.Equal(CommitResult.Committed, await Sagas.CommitAsync(id, new CheckoutState { CorrelationId = id }, 0, Transaction("old", Message(id)), default));
+    }
+
+    // The server's statement_timeout cancels a commit that waits too long on a lock (another process holds the saga's row):
+    // a fault of a busy database, retried, never an error queue's.
+    [Fact]
+    public async Task A_commit_the_server_cancels_fails_as_a_transient_fault()
+    {
+        var id = Guid.NewGuid();
+        Assert.Equal(CommitResult.Committed, await Sagas.CommitAsync(id, new CheckoutState { CorrelationId = id }, 0, Transaction("first"), default));
+        await using var impatient = Services(PostgresDatabase.ConnectionString + ";Options=-c statement_timeout=300");
+        var sagas = impatient.GetRequiredService<ISagaStore<CheckoutState>>();
+        await using (var holder = new Npgsql.NpgsqlConnection(PostgresDatabase.ConnectionString))
+        {
+            await holder.OpenAsync();
+            await using var transaction = await holder.BeginTransactionAsync();
+            await using (var lockRow = new Npgsql.NpgsqlCommand($"select 1 from {_schema}.mt_doc_checkoutstate where id = '{id}' for update", holder, transaction))
+            {
+                Assert.Equal(1, await lockRow.ExecuteScalarAsync());
+            }
+
+            var failed = await Assert.ThrowsAnyAsync<Exception>(() => sagas.CommitAsync(id, new CheckoutState { CorrelationId = id, CustomerId = "late" }, 1, Transaction("second"), default).AsTask());
+            Assert.True(Faults.InfrastructureFaults.IsInfrastructure(failed), failed.ToString());
+        }
+
+        Assert.Equal(CommitResult.Committed, await sagas.CommitAsync(id, new CheckoutState { CorrelationId = id, CustomerId = "late" }, 1, Transaction("second"), default));
     }
 
     private Task<long> Count(string from) => PostgresDatabase.ScalarAsync($"select count(*) from {_schema}.{from}");
