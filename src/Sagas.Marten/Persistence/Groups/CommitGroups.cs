@@ -4,7 +4,6 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Sagas.Diagnostics;
-using Sagas.Marten.Schema;
 
 namespace Sagas.Marten.Persistence.Groups;
 
@@ -150,7 +149,7 @@ internal sealed partial class CommitGroups : IAsyncDisposable, IDisposable
         }
         catch (Exception ex)
         {
-            group[0].Fail(Reported(ex));
+            group[0].Fail(TransientStatementException.Of(ex));
             return;
         }
 
@@ -163,13 +162,10 @@ internal sealed partial class CommitGroups : IAsyncDisposable, IDisposable
             }
             catch (Exception ex)
             {
-                part.Fail(Reported(ex));
+                part.Fail(TransientStatementException.Of(ex));
             }
         }
     }
-
-    /// <summary>What a part is told of <paramref name="exception"/>: a missing schema object or a statement PostgreSQL cancelled is a transient fault.</summary>
-    private static Exception Reported(Exception exception) => StatementCanceledException.Of(SchemaNotReadyException.Of(exception));
 
     private async Task ExecuteAsync(List<IGroupPart> parts)
     {
