@@ -54,7 +54,7 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
                 continue;
             }
 
-            if (message is { SagaId: { } saga, DueTime: null, SagaCommit: true } && WaitsBehind(saga, message.Id))
+            if (OrderedSaga(message) is { } saga && WaitsBehind(saga, message.Id))
             {
                 continue;
             }
@@ -82,6 +82,9 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
 
     public void Dispose() => _timer.Dispose();
 
+    /// <summary>The saga whose order <paramref name="message"/> keeps: a saga's own message to be sent at once; null for any other.</summary>
+    private static Guid? OrderedSaga(OutboxMessage message) => message is { SagaCommit: true, DueTime: null } ? message.SagaId : null;
+
     /// <summary>Queues <paramref name="messageId"/> behind its saga's failed message, if one is waiting to be tried again.</summary>
     private bool WaitsBehind(Guid saga, Guid messageId)
     {
@@ -100,7 +103,7 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
     /// <summary>Tries a message whose send failed again after <see cref="RetryDelay"/>; a saga's message holds its saga's later ones meanwhile.</summary>
     private void RetryLater(OutboxMessage message, DateTimeOffset now)
     {
-        if (message is { SagaId: { } saga, DueTime: null, SagaCommit: true })
+        if (OrderedSaga(message) is { } saga)
         {
             lock (_gate)
             {
@@ -124,7 +127,7 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
     /// </summary>
     private async Task ReleaseAsync(OutboxMessage sent, DateTimeOffset now)
     {
-        if (sent is not { SagaId: { } saga, DueTime: null, SagaCommit: true })
+        if (OrderedSaga(sent) is not { } saga)
         {
             return;
         }
@@ -146,22 +149,27 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
                 }
             }
 
-            if (!_store.TryGetPending(next, out var message))
+            if (_store.TryGetPending(next, out var message) && !await SendPendingAsync(message, now).ConfigureAwait(false))
             {
-                continue;
+                return; // the saga's head now
             }
+        }
+    }
 
-            try
-            {
-                await SendAsync(message, CancellationToken.None).ConfigureAwait(false);
-                await _store.MarkDeliveredAsync([next], CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                LogDeliveryFailed(_logger, ex, next, message.Destination);
-                RetryLater(message, now); // the saga's head now
-                return;
-            }
+    /// <summary>Sends a message still pending in the store and marks it delivered; if that fails, tries it again later (false).</summary>
+    private async Task<bool> SendPendingAsync(OutboxMessage message, DateTimeOffset now)
+    {
+        try
+        {
+            await SendAsync(message, CancellationToken.None).ConfigureAwait(false);
+            await _store.MarkDeliveredAsync([message.Id], CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogDeliveryFailed(_logger, ex, message.Id, message.Destination);
+            RetryLater(message, now);
+            return false;
         }
     }
 
@@ -223,24 +231,11 @@ internal sealed partial class InMemoryOutboxDispatcher : IOutboxDispatcher, IDis
 
         foreach (var id in due)
         {
-            if (!_store.TryGetPending(id, out var message))
+            // Not pending: withdrawn (the step replied in time) or already delivered.
+            if (_store.TryGetPending(id, out var message) && await SendPendingAsync(message, now).ConfigureAwait(false))
             {
-                continue; // withdrawn (the step replied in time) or already delivered
+                await ReleaseAsync(message, now).ConfigureAwait(false);
             }
-
-            try
-            {
-                await SendAsync(message, CancellationToken.None).ConfigureAwait(false);
-                await _store.MarkDeliveredAsync([id], CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                LogDeliveryFailed(_logger, ex, id, message.Destination);
-                RetryLater(message, now);
-                continue;
-            }
-
-            await ReleaseAsync(message, now).ConfigureAwait(false);
         }
     }
 

@@ -96,11 +96,8 @@ public sealed class When_a_sagas_message_fails_to_send_in_memory
     [Fact]
     public async Task The_messages_its_saga_committed_after_it_wait_and_then_go_in_commit_order()
     {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var broker = new FlakyBroker("a1", "a2"); // a1 fails once, then a2 (released behind it) fails once
-        await using var services = await BusAsync(broker);
-        var store = new InMemoryMessageStore(clock, TimeSpan.FromDays(1));
-        using var dispatcher = new InMemoryOutboxDispatcher(services, store, clock, NullLogger<InMemoryOutboxDispatcher>.Instance);
+        await using var rig = await Rig.StartAsync("a1", "a2"); // a1 fails once, then a2 (released behind it) fails once
+        var (clock, broker, store, dispatcher) = (rig.Clock, rig.Broker, rig.Store, rig.Dispatcher);
 
         await CommitAndDispatchAsync(store, dispatcher, Message("a1", SagaA), Message("a2", SagaA));
         await CommitAndDispatchAsync(store, dispatcher, Message("b1", SagaB));
@@ -131,11 +128,8 @@ public sealed class When_a_sagas_message_fails_to_send_in_memory
     [Fact]
     public async Task A_send_its_handler_stopped_waiting_for_is_tried_again_and_holds_what_its_saga_commits_next()
     {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var broker = new FlakyBroker();
-        await using var services = await BusAsync(broker);
-        var store = new InMemoryMessageStore(clock, TimeSpan.FromDays(1));
-        using var dispatcher = new InMemoryOutboxDispatcher(services, store, clock, NullLogger<InMemoryOutboxDispatcher>.Instance);
+        await using var rig = await Rig.StartAsync();
+        var (clock, broker, store, dispatcher) = (rig.Clock, rig.Broker, rig.Store, rig.Dispatcher);
 
         await CommitAndDispatchAsync(store, dispatcher, new CancellationToken(canceled: true), Message("c1", SagaA), Message("c2", SagaA));
         await CommitAndDispatchAsync(store, dispatcher, Message("c3", SagaA));
@@ -147,12 +141,12 @@ public sealed class When_a_sagas_message_fails_to_send_in_memory
         await UntilAsync(() => store.Undelivered.Count == 0);
     }
 
-    private static async Task UntilAsync(Func<bool> condition)
+    private static async Task UntilAsync(Func<bool> condition, Func<string>? failure = null)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 10 s.");
+            Assert.True(DateTime.UtcNow < deadline, failure?.Invoke() ?? "The condition did not hold within 10 s.");
             await Task.Delay(10);
         }
     }
@@ -182,14 +176,26 @@ public sealed class When_a_sagas_message_fails_to_send_in_memory
         SagaCommit = sagaCommit,
     };
 
-    /// <summary>A started in-memory bus whose sends go through <paramref name="broker"/>.</summary>
-    private static async Task<ServiceProvider> BusAsync(FlakyBroker broker)
+    /// <summary>A dispatcher on a test clock, its store, and a started in-memory bus whose sends go through a <see cref="FlakyBroker"/>.</summary>
+    private sealed record Rig(FakeTimeProvider Clock, FlakyBroker Broker, InMemoryMessageStore Store, InMemoryOutboxDispatcher Dispatcher, ServiceProvider Bus) : IAsyncDisposable
     {
-        var services = new ServiceCollection()
-            .AddMassTransit(x => x.UsingInMemory((_, bus) => bus.ConfigureSend(send => send.UseExecute(broker.Send))))
-            .BuildServiceProvider();
-        await services.GetRequiredService<IBusControl>().StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
-        return services;
+        public static async Task<Rig> StartAsync(params string[] failOnce)
+        {
+            var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+            var broker = new FlakyBroker(failOnce);
+            var bus = new ServiceCollection()
+                .AddMassTransit(x => x.UsingInMemory((_, cfg) => cfg.ConfigureSend(send => send.UseExecute(broker.Send))))
+                .BuildServiceProvider();
+            await bus.GetRequiredService<IBusControl>().StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+            var store = new InMemoryMessageStore(clock, TimeSpan.FromDays(1));
+            return new Rig(clock, broker, store, new InMemoryOutboxDispatcher(bus, store, clock, NullLogger<InMemoryOutboxDispatcher>.Instance), bus);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Dispatcher.Dispose();
+            await Bus.DisposeAsync();
+        }
     }
 
     /// <summary>Records the queues sent to, in order; the first send to each queue named fails.</summary>
@@ -211,14 +217,6 @@ public sealed class When_a_sagas_message_fails_to_send_in_memory
             _sent.Enqueue(queue);
         }
 
-        public async Task UntilSentAsync(int count)
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-            while (_sent.Count < count)
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"Sent {string.Join(", ", _sent)}, waiting for {count}.");
-                await Task.Delay(10);
-            }
-        }
+        public Task UntilSentAsync(int count) => UntilAsync(() => _sent.Count >= count, () => $"Sent {string.Join(", ", _sent)}, waiting for {count}.");
     }
 }
