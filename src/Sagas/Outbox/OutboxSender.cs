@@ -44,7 +44,7 @@ public static class OutboxSender
     private static async Task SendUncancelledAsync(ISendEndpointProvider transport, OutboxMessage message)
     {
         using var activity = StartSend(message);
-        var endpoint = await transport.GetSendEndpoint(message.Destination).ConfigureAwait(false);
+        var endpoint = await DestinationEndpoints.GetAsync(transport, message.Destination).ConfigureAwait(false);
         var contentType = message.ContentType == CloudEventsMessageSerializer.CloudEventsContentType.MediaType
             ? CloudEventsMessageSerializer.CloudEventsContentType // the usual one, parsed once
             : new System.Net.Mime.ContentType(message.ContentType);
