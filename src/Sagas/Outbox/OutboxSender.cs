@@ -49,19 +49,27 @@ public static class OutboxSender
             ? CloudEventsMessageSerializer.CloudEventsContentType // the usual one, parsed once
             : new System.Net.Mime.ContentType(message.ContentType);
         var serializer = new CopyBodySerializer(contentType, MessageBodies.Of(message.Body));
-        await endpoint.Send(new SerializedMessageBody(), Pipe.Execute<SendContext<SerializedMessageBody>>(context =>
+        try
         {
-            context.MessageId = message.Id;
-            context.CorrelationId = message.SagaId;
-            context.Serializer = serializer;
-            if (message.Headers is not null)
+            await endpoint.Send(new SerializedMessageBody(), Pipe.Execute<SendContext<SerializedMessageBody>>(context =>
             {
-                foreach (var (name, value) in message.Headers)
+                context.MessageId = message.Id;
+                context.CorrelationId = message.SagaId;
+                context.Serializer = serializer;
+                if (message.Headers is not null)
                 {
-                    context.Headers.Set(name, value);
+                    foreach (var (name, value) in message.Headers)
+                    {
+                        context.Headers.Set(name, value);
+                    }
                 }
-            }
-        }), CancellationToken.None).ConfigureAwait(false);
+            }), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch
+        {
+            DestinationEndpoints.Forget(transport, message.Destination); // its retry looks the endpoint up again
+            throw;
+        }
     }
 
     private static Activity? StartSend(OutboxMessage message)

@@ -47,6 +47,18 @@ public sealed class DestinationEndpointsTests
     }
 
     [Fact]
+    public async Task A_destination_whose_send_failed_is_looked_up_again()
+    {
+        var provider = new CountingProvider();
+        await DestinationEndpoints.GetAsync(provider, Destination, now: 1_000);
+
+        DestinationEndpoints.Forget(provider, Destination);
+        await DestinationEndpoints.GetAsync(provider, Destination, now: 1_001);
+
+        Assert.Equal(2, provider.Lookups);
+    }
+
+    [Fact]
     public async Task A_lookup_still_under_way_is_not_kept()
     {
         var provider = new CountingProvider { Pending = new TaskCompletionSource<ISendEndpoint>() };

@@ -56,6 +56,25 @@ public sealed class OutboxSenderTests
         Assert.False(transport.Started.IsCompleted);
     }
 
+    [Fact]
+    public async Task A_destination_is_looked_up_once_and_again_after_a_send_to_it_failed()
+    {
+        var transport = FakeTransport.Create();
+        transport.Complete.SetResult();
+        await OutboxSender.SendAsync(transport.Provider, Message, CancellationToken.None);
+        await OutboxSender.SendAsync(transport.Provider, Message, CancellationToken.None);
+        Assert.Equal(1, transport.Lookups);
+
+        transport.Complete = new TaskCompletionSource();
+        transport.Complete.SetException(new InvalidOperationException("the endpoint's transport was disposed"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => OutboxSender.SendAsync(transport.Provider, Message, CancellationToken.None));
+        transport.Complete = new TaskCompletionSource();
+        transport.Complete.SetResult();
+        await OutboxSender.SendAsync(transport.Provider, Message, CancellationToken.None);
+
+        Assert.Equal(2, transport.Lookups);
+    }
+
     /// <summary>A send endpoint provider whose one endpoint records the token of its send and finishes when told.</summary>
     private sealed class FakeTransport
     {
@@ -65,7 +84,9 @@ public sealed class OutboxSenderTests
 
         public Task Started => _started.Task;
 
-        public TaskCompletionSource Complete { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Complete { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Lookups { get; private set; }
 
         public CancellationToken Token { get; private set; }
 
@@ -81,7 +102,15 @@ public sealed class OutboxSenderTests
                 return method == nameof(ISendEndpoint.Send) ? transport.Complete.Task : throw new NotSupportedException(method);
             };
             ((Proxy)(object)provider).Handle = (method, _) =>
-                method == nameof(ISendEndpointProvider.GetSendEndpoint) ? Task.FromResult(endpoint) : throw new NotSupportedException(method);
+            {
+                if (method != nameof(ISendEndpointProvider.GetSendEndpoint))
+                {
+                    throw new NotSupportedException(method);
+                }
+
+                transport.Lookups++;
+                return Task.FromResult(endpoint);
+            };
             return transport;
         }
     }
