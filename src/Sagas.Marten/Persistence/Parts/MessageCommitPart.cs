@@ -26,6 +26,6 @@ internal sealed class MessageCommitPart(MessageCommitPart.Statement statement, M
     {
         public string Sql { get; } =
             $"with ins as (insert into {tables.Inbox} (endpoint, source, id, received_at) values ({TransactionEffects.InboxValues}) on conflict do nothing returning 1), " +
-            $"{TransactionEffects.Sql(tables, sagaIdParameter: null)} select exists (select from ins)";
+            $"{TransactionEffects.Sql(tables)} select exists (select from ins)";
     }
 }
