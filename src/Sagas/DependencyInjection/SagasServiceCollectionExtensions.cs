@@ -64,6 +64,7 @@ public static class SagasServiceCollectionExtensions
         services.TryAddSingleton<Sagas.Gateway.StepGateway>();
         services.TryAddSingleton<Sagas.Placement.StepPlacements>();
         services.TryAddSingleton<IStepReplyHandler, Sagas.Gateway.BusStepReplyHandler>();
+        services.AddBusObserver<DestinationEndpointsReset>(); // a bus that stops or starts gives out new send endpoints
 
         // MassTransit 8 leaves a running consumer's token uncancelled at stop unless told when: a handler that honours its
         // token would keep the host from stopping until the host gives up. Values the application set are kept.

@@ -14,6 +14,8 @@ namespace Sagas.Outbox;
 /// lifetime (it disposes one a day after it made it, or when a thousand others push it out) and a replaced endpoint is
 /// picked up within the minute. A lookup that failed or has not finished is not kept, and a destination whose send failed
 /// is forgotten (<see cref="Forget"/>) so that the retry asks the provider again: the endpoint may be one it disposed.
+/// Everything is forgotten when a bus stops or starts (<see cref="DestinationEndpointsReset"/>, registered by
+/// <c>AddSagas</c>), which replaces the endpoints a bus gives out.
 /// Per provider (the bus), at most <see cref="MaxDestinations"/> destinations; beyond that a destination is looked up
 /// each time.
 /// </remarks>
@@ -53,6 +55,9 @@ internal static class DestinationEndpoints
             kept.TryRemove(destination, out _);
         }
     }
+
+    /// <summary>Drops everything kept, for every provider: a bus stopped or started (<see cref="DestinationEndpointsReset"/>).</summary>
+    public static void ForgetAll() => Providers.Clear();
 
     private readonly record struct Kept(Task<ISendEndpoint> Endpoint, long Until);
 }

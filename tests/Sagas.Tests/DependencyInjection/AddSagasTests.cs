@@ -22,6 +22,15 @@ public sealed class AddSagasTests
     }
 
     [Fact]
+    public void The_outbox_forgets_its_send_endpoints_when_the_bus_stops_or_starts()
+    {
+        var services = new ServiceCollection();
+        services.AddSagas(sagas => sagas.AddOnboarding());
+
+        Assert.Contains(services, d => d.ServiceType == typeof(IBusObserver) && d.ImplementationType == typeof(Sagas.Outbox.DestinationEndpointsReset));
+    }
+
+    [Fact]
     public void Invalid_options_fail_at_start_naming_the_setting()
     {
         var services = new ServiceCollection();
