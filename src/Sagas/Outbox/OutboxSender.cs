@@ -51,24 +51,27 @@ public static class OutboxSender
         var serializer = new CopyBodySerializer(contentType, MessageBodies.Of(message.Body));
         try
         {
-            await endpoint.Send(new SerializedMessageBody(), Pipe.Execute<SendContext<SerializedMessageBody>>(context =>
-            {
-                context.MessageId = message.Id;
-                context.CorrelationId = message.SagaId;
-                context.Serializer = serializer;
-                if (message.Headers is not null)
-                {
-                    foreach (var (name, value) in message.Headers)
-                    {
-                        context.Headers.Set(name, value);
-                    }
-                }
-            }), CancellationToken.None).ConfigureAwait(false);
+            await endpoint.Send(new SerializedMessageBody(), Pipe.Execute<SendContext<SerializedMessageBody>>(context => AsCommitted(context, message, serializer)), CancellationToken.None).ConfigureAwait(false);
         }
         catch
         {
             DestinationEndpoints.Forget(transport, message.Destination); // its retry looks the endpoint up again
             throw;
+        }
+    }
+
+    /// <summary>The send as it was committed: its id, saga, body and headers.</summary>
+    private static void AsCommitted(SendContext context, OutboxMessage message, CopyBodySerializer serializer)
+    {
+        context.MessageId = message.Id;
+        context.CorrelationId = message.SagaId;
+        context.Serializer = serializer;
+        if (message.Headers is not null)
+        {
+            foreach (var (name, value) in message.Headers)
+            {
+                context.Headers.Set(name, value);
+            }
         }
     }
 

@@ -32,7 +32,7 @@ public sealed class When_two_relays_share_one_database
             """);
         var sequenceOf = await SequencesAsync(schema);
         await Task.WhenAll(Drain(first.Relay), Drain(second.Relay));
-        await WaitUntilAsync(() => seen.Count >= 400);
+        await Poll.UntilAsync(() => seen.Count >= 400); // the relays have sent everything; the in-memory consumers may still be handling the last few
 
         Assert.Equal(400, seen.Count);
         Assert.Equal(400, seen.Select(s => s.Sequence).Distinct().Count());
@@ -57,17 +57,6 @@ public sealed class When_two_relays_share_one_database
         }
 
         return map;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        // The relays have sent everything; the in-memory consumers may still be handling the last few.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            await Task.Yield();
-            timeout.Token.ThrowIfCancellationRequested();
-        }
     }
 
     private static async Task Drain(OutboxRelay relay)

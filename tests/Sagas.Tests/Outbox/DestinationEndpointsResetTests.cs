@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Sagas.Outbox;
+using Sagas.Testing;
 
 namespace Sagas.Tests.Outbox;
 
@@ -13,23 +14,23 @@ public sealed class DestinationEndpointsResetTests
     [Fact]
     public async Task After_a_bus_restarts_its_outbox_sends_reach_the_restarted_endpoint()
     {
-        var received = new ReceivedCount();
+        var wire = new WireTap();
         await using var services = new ServiceCollection()
             .AddBusObserver<DestinationEndpointsReset>()
             .AddMassTransit(x => x.UsingInMemory((_, cfg) => cfg.ReceiveEndpoint("probe", _ => { })))
             .BuildServiceProvider();
         var bus = services.GetRequiredService<IBusControl>();
-        bus.ConnectReceiveObserver(received);
+        bus.ConnectReceiveObserver(wire);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await bus.StartAsync(timeout.Token);
         await OutboxSender.SendAsync(bus, Message(), CancellationToken.None);
-        await received.UntilAsync(1);
+        await Poll.UntilAsync(() => !wire.Received.IsEmpty);
 
         await bus.StopAsync(timeout.Token);
         await bus.StartAsync(timeout.Token);
         await OutboxSender.SendAsync(bus, Message(), CancellationToken.None);
 
-        await received.UntilAsync(2);
+        await Poll.UntilAsync(() => wire.Received.Count == 2, () => $"{wire.Received.Count} message(s) received, waiting for 2.");
         await bus.StopAsync(timeout.Token);
     }
 
@@ -40,36 +41,4 @@ public sealed class DestinationEndpointsResetTests
         ContentType = "application/cloudevents+json",
         Body = "{}"u8.ToArray(),
     };
-
-    /// <summary>Counts the messages the bus's receive endpoints took from their queues.</summary>
-    private sealed class ReceivedCount : IReceiveObserver
-    {
-        private int _count;
-
-        public async Task UntilAsync(int count)
-        {
-            var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-            while (Volatile.Read(ref _count) < count)
-            {
-                Assert.True(DateTime.UtcNow < until, $"{_count} message(s) received, waiting for {count}.");
-                await Task.Delay(20);
-            }
-        }
-
-        public Task PreReceive(ReceiveContext context)
-        {
-            Interlocked.Increment(ref _count);
-            return Task.CompletedTask;
-        }
-
-        public Task PostReceive(ReceiveContext context) => Task.CompletedTask;
-
-        public Task PostConsume<T>(ConsumeContext<T> context, TimeSpan duration, string consumerType)
-            where T : class => Task.CompletedTask;
-
-        public Task ConsumeFault<T>(ConsumeContext<T> context, TimeSpan duration, string consumerType, Exception exception)
-            where T : class => Task.CompletedTask;
-
-        public Task ReceiveFault(ReceiveContext context, Exception exception) => Task.CompletedTask;
-    }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 using Sagas.Inbox;
 using Sagas.Outbox;
 using Sagas.Persistence;
+using Sagas.Testing;
 
 namespace Sagas.Tests.Outbox;
 
@@ -114,13 +115,13 @@ public sealed class When_a_sagas_message_fails_to_send_in_memory
         clock.Advance(TimeSpan.FromSeconds(1));
         await broker.UntilSentAsync(5);
         Assert.Equal(["b1", "reply-a", "a1", "a2", "a3"], broker.Sent);
-        await UntilAsync(() => store.Undelivered.Count == 0); // each is marked delivered after its send returned
+        await Poll.UntilAsync(() => store.Undelivered.Count == 0); // each is marked delivered after its send returned
 
         // Sent once the saga is held no more (at once, or by the release of a3 if it has not finished yet).
         await CommitAndDispatchAsync(store, dispatcher, Message("a4", SagaA));
         await broker.UntilSentAsync(6);
         Assert.Equal("a4", broker.Sent[^1]);
-        await UntilAsync(() => store.Undelivered.Count == 0);
+        await Poll.UntilAsync(() => store.Undelivered.Count == 0);
     }
 
     // The handler's token fires while its commit is being dispatched (its broker connection dropped): what was not sent is
@@ -138,17 +139,7 @@ public sealed class When_a_sagas_message_fails_to_send_in_memory
         clock.Advance(TimeSpan.FromSeconds(1));
         await broker.UntilSentAsync(3);
         Assert.Equal(["c1", "c2", "c3"], broker.Sent);
-        await UntilAsync(() => store.Undelivered.Count == 0);
-    }
-
-    private static async Task UntilAsync(Func<bool> condition, Func<string>? failure = null)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure?.Invoke() ?? "The condition did not hold within 10 s.");
-            await Task.Delay(10);
-        }
+        await Poll.UntilAsync(() => store.Undelivered.Count == 0);
     }
 
     private static Task CommitAndDispatchAsync(InMemoryMessageStore store, InMemoryOutboxDispatcher dispatcher, params OutboxMessage[] messages)
@@ -217,6 +208,6 @@ public sealed class When_a_sagas_message_fails_to_send_in_memory
             _sent.Enqueue(queue);
         }
 
-        public Task UntilSentAsync(int count) => UntilAsync(() => _sent.Count >= count, () => $"Sent {string.Join(", ", _sent)}, waiting for {count}.");
+        public Task UntilSentAsync(int count) => Poll.UntilAsync(() => _sent.Count >= count, () => $"Sent {string.Join(", ", _sent)}, waiting for {count}.");
     }
 }

@@ -168,6 +168,32 @@ public sealed class When_a_saga_and_its_step_commit_messages
         Assert.Equal([true, false], transaction.Outgoing.Select(m => m.SagaCommit));
     }
 
+    [Fact]
+    public async Task A_message_captured_before_the_saga_took_the_transaction_is_not_its_own()
+    {
+        // Another consumer of the same message, run before the saga: what it sends carries the saga's id, but the saga's
+        // transition did not commit it (in memory and in PostgreSQL alike, which stores this decision).
+        await using var host = await SagaTestHost.StartAsync(sagas => sagas.AddOnboarding());
+        var capture = host.Services.GetRequiredService<OutboxCapture>();
+        var saga = Guid.NewGuid();
+        var transaction = new MessageTransaction(new Sagas.Inbox.InboxKey("test", "/test", "1"));
+
+        Capture();
+        transaction.SagaId = saga; // the saga's repository takes the message
+        Capture();
+
+        Assert.Equal([false, true], transaction.Outgoing.Select(m => m.SagaCommit));
+
+        void Capture() => capture.Add(
+            new MassTransit.Context.MessageSendContext<SendWelcome>(new SendWelcome(saga, "ada@example.com"))
+            {
+                DestinationAddress = new Uri("queue:welcome"),
+                CorrelationId = saga,
+            },
+            transaction,
+            causationId: null);
+    }
+
     private sealed class Recording(IOutboxDispatcher inner, ConcurrentQueue<OutboxMessage> dispatched) : IOutboxDispatcher
     {
         public Task DispatchAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)

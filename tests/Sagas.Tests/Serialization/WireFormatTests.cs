@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using MassTransit;
 using Sagas.Testing;
@@ -62,26 +61,5 @@ public sealed class WireFormatTests
         var types = wire.Received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("type").GetString()).ToHashSet();
         Assert.Contains("dev.sagas.step.completed.v1", types);
         Assert.Contains("com.example.onboarding.send-welcome.v1", types);
-    }
-
-    public sealed class WireTap : IReceiveObserver
-    {
-        public ConcurrentQueue<(string ContentType, string Body)> Received { get; } = new();
-
-        public Task PreReceive(ReceiveContext context)
-        {
-            Received.Enqueue((context.ContentType?.MediaType ?? string.Empty, System.Text.Encoding.UTF8.GetString(context.Body.GetBytes())));
-            return Task.CompletedTask;
-        }
-
-        public Task PostReceive(ReceiveContext context) => Task.CompletedTask;
-
-        public Task PostConsume<T>(ConsumeContext<T> context, TimeSpan duration, string consumerType)
-            where T : class => Task.CompletedTask;
-
-        public Task ConsumeFault<T>(ConsumeContext<T> context, TimeSpan duration, string consumerType, Exception exception)
-            where T : class => Task.CompletedTask;
-
-        public Task ReceiveFault(ReceiveContext context, Exception exception) => Task.CompletedTask;
     }
 }
